@@ -1,0 +1,1 @@
+"""Custom actions: thin adapters from a conversation to :mod:`bot.answers`."""

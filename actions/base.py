@@ -1,0 +1,72 @@
+"""Shared base for every action that reads the live store.
+
+Why a base class: all actions need the same three things done the same way —
+a store opened lazily (never at import time), the person's audience (member or
+provider) from the conversation, and a polite answer instead of a stack trace when
+the store is unreachable. Subclasses implement :meth:`answer` only.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.answers import Answer
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Store
+from bot.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+STORE_UNAVAILABLE = (
+    "I'm sorry, I can't check our live service status right now, so I won't guess. "
+    "Please see the outage notice on the home page of our website, or try again in a few minutes."
+)
+
+
+@lru_cache(maxsize=1)
+def shared_store() -> Store:
+    """One store (engine + sessionmaker) per action-server process, made on first use."""
+    return Store.from_settings(Settings.from_env())
+
+
+def audience_of(tracker: Tracker) -> str:
+    value = tracker.get_slot("audience")
+    return value if value in ("member", "provider") else "member"
+
+
+class StoreAction(Action):
+    """An action whose answer is composed from the live store."""
+
+    store_factory = staticmethod(shared_store)
+
+    def name(self) -> str:  # pragma: no cover - every subclass names itself
+        raise NotImplementedError
+
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> Answer | str:
+        raise NotImplementedError
+
+    def events(self, tracker: Tracker, answer: Answer | str) -> list[dict[str, Any]]:
+        return []
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            store = self.store_factory()
+            with store.read() as session:
+                answer = self.answer(session, store.clock, tracker)
+        except (SQLAlchemyError, StoreError, OSError) as exc:
+            # No message text or identifiers here: only which action failed and why.
+            log.warning("%s could not read the store: %s", self.name(), type(exc).__name__)
+            dispatcher.utter_message(text=STORE_UNAVAILABLE)
+            return []
+        dispatcher.utter_message(text=answer.text if isinstance(answer, Answer) else answer)
+        return self.events(tracker, answer)

@@ -1,0 +1,26 @@
+"""Outage status and the greeting that mentions an active incident."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from sqlalchemy.orm import Session
+
+from actions.base import StoreAction, audience_of
+from bot import answers
+from bot.clock import Clock
+
+
+class ActionOutageStatus(StoreAction):
+    def name(self) -> str:
+        return "action_outage_status"
+
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
+        return answers.outage_status(session, clock, audience_of(tracker))
+
+
+class ActionGreet(StoreAction):
+    def name(self) -> str:
+        return "action_greet"
+
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> str:
+        return answers.greeting(session, clock)

@@ -1,0 +1,1 @@
+"""Outage-aware member self-service assistant: store, rules, answers and operations tools."""

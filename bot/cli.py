@@ -1,0 +1,405 @@
+"""``bot``: the operations staff's command line (store, incidents, channels, routes, servers).
+
+Every command prints a short result or a one-line error and exits non-zero on failure;
+no traceback reaches the user. Changes are visible to the running assistant at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from bot import migrate, scenario
+from bot.config import ConfigError, Settings, disable_phone_home
+from bot.db import Store
+from bot.errors import StoreError
+from bot.formatting import how_to_reach, when
+from bot.models import AuditEntry
+from bot.services import channels, incidents, routing
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+class CliError(Exception):
+    """A problem to report in one line (exit 1)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, exit 2, no usage dump
+        self.exit(2, f"bot: error: {message} (see 'bot {self.prog.split(' ', 1)[-1]} --help')\n")
+
+
+def _store(settings: Settings) -> Store:
+    store = Store.from_settings(settings)
+    if not migrate.is_current(store.engine):
+        store.dispose()
+        raise CliError("the store is not migrated; run 'bot db upgrade' first")
+    return store
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+# --- db ---------------------------------------------------------------------------------------
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store.from_settings(settings)
+    try:
+        migrate.upgrade(store.engine)
+        print(f"store at revision {migrate.current_revision(store.engine)}")
+    finally:
+        store.dispose()
+    return 0
+
+
+def cmd_db_status(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store.from_settings(settings)
+    try:
+        current, head = migrate.current_revision(store.engine), migrate.head_revision()
+    finally:
+        store.dispose()
+    print(f"store revision {current or 'none'}, latest {head}")
+    return 0 if current == head else 1
+
+
+def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate, then load the demo scenario if the store is empty (what `make run` needs)."""
+    cmd_db_upgrade(args, settings)
+    store = _store(settings)
+    try:
+        with store.begin(args.actor) as session:
+            if not scenario.is_empty(session):
+                print("store already has data; demo scenario not loaded")
+                return 0
+            counts = scenario.load(session, scenario.read(args.file), store.clock.now())
+        print("loaded demo scenario: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    finally:
+        store.dispose()
+    return 0
+
+
+# --- scenario ---------------------------------------------------------------------------------
+
+def cmd_scenario_load(args: argparse.Namespace, settings: Settings) -> int:
+    data = scenario.read(args.file)
+    store = _store(settings)
+    try:
+        with store.begin(args.actor) as session:
+            if args.if_empty and not scenario.is_empty(session):
+                print("store already has data; nothing loaded")
+                return 0
+            counts = scenario.load(session, data, store.clock.now())
+    finally:
+        store.dispose()
+    print(f"loaded {args.file}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_demo_now(args: argparse.Namespace, settings: Settings) -> int:
+    moment = scenario.demo_now(args.file)
+    print(moment.isoformat() if moment else "")
+    return 0
+
+
+# --- incidents --------------------------------------------------------------------------------
+
+def cmd_incident_list(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        with store.read() as session:
+            rows = incidents.list_incidents(session, include_resolved=args.all)
+            if args.json:
+                print(json.dumps([_incident_dict(i) for i in rows], indent=2))
+                return 0
+            if not rows:
+                print("no open incidents" if not args.all else "no incidents")
+            for i in rows:
+                started = when(i.started_at, store.clock)
+                print(f"{i.key:<28} {i.status:<13} since {started}  {i.title}")
+    finally:
+        store.dispose()
+    return 0
+
+
+def _incident_dict(i: Any) -> dict[str, Any]:
+    return {
+        "key": i.key,
+        "title": i.title,
+        "status": i.status,
+        "started_at": i.started_at.isoformat(),
+        "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
+        "summary": i.summary,
+        "channels": [c.key for c in i.channels],
+        "data_impact_statement": i.data_impact_statement,
+    }
+
+
+def _incident_fields(args: argparse.Namespace) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in ("title", "summary", "status", "started_at", "working_note",
+                 "data_impact_statement", "backlog_note"):
+        value = getattr(args, name, None)
+        if value is not None:
+            data[name] = value
+    for name in ("channels", "affected_systems"):
+        value = _csv(getattr(args, name, None))
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def cmd_incident_open(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        with store.begin(args.actor) as session:
+            now = store.clock.now()
+            incident = incidents.open_incident(
+                session, {"key": args.key, **_incident_fields(args)}, now
+            )
+            if args.post:
+                incidents.post_update(session, args.key, args.post, now)
+            print(f"opened incident {incident.key} ({incident.status})")
+    finally:
+        store.dispose()
+    return 0
+
+
+def cmd_incident_update(args: argparse.Namespace, settings: Settings) -> int:
+    fields = _incident_fields(args)
+    if not fields and not args.post:
+        raise CliError("nothing to change: give --status, --summary, --post or another field")
+    store = _store(settings)
+    try:
+        with store.begin(args.actor) as session:
+            now = store.clock.now()
+            incident = incidents.update_incident(session, args.key, fields, now)
+            if args.post:
+                incidents.post_update(session, args.key, args.post, now)
+            print(f"updated incident {incident.key} ({incident.status})")
+    finally:
+        store.dispose()
+    return 0
+
+
+def cmd_incident_resolve(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        with store.begin(args.actor) as session:
+            incident = incidents.resolve(session, args.key, store.clock.now(), args.note)
+            print(f"resolved incident {incident.key}")
+    finally:
+        store.dispose()
+    return 0
+
+
+# --- channels and routes ----------------------------------------------------------------------
+
+def cmd_channel_list(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        with store.read() as session:
+            for c in channels.list_channels(session):
+                note = f"  ({c.status_note})" if c.status_note else ""
+                print(f"{c.key:<30} {c.status:<9} {c.audience:<9} {c.contact}{note}")
+    finally:
+        store.dispose()
+    return 0
+
+
+def cmd_channel_set_status(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        with store.begin(args.actor) as session:
+            channel = channels.set_status(session, args.name, args.status, args.note)
+            print(f"{channel.key} is now {channel.status}")
+    finally:
+        store.dispose()
+    return 0
+
+
+def cmd_route_show(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        with store.read() as session:
+            offer = routing.offer(session, args.topic, args.audience)
+            print(f"{offer.topic} for {offer.audience}s:")
+            for position, c in enumerate(offer.ordered, start=1):
+                mark = "offer" if c.is_up else "SKIP "
+                print(f"  {position}. [{mark}] {c.key:<30} {c.status:<9} {how_to_reach(c)}")
+            if offer.all_down:
+                print("  every channel for this topic is down: the assistant offers the general route")
+    finally:
+        store.dispose()
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        with store.read() as session:
+            query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(args.limit)
+            if args.entity:
+                query = query.where(AuditEntry.entity == args.entity)
+            for e in session.scalars(query):
+                changed = _diff(e.before, e.after)
+                print(f"{when(e.at, store.clock)}  {e.actor:<14} {e.action:<6} "
+                      f"{e.entity}:{e.entity_key}  {changed}")
+    finally:
+        store.dispose()
+    return 0
+
+
+def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    if before is None or after is None:
+        return ""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in keys)
+
+
+# --- nlp --------------------------------------------------------------------------------------
+
+def cmd_nlp_link(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import nlp
+
+    source = nlp.link(blank=args.blank)
+    kind = "blank" if args.blank or source == nlp.BLANK else "pretrained"
+    print(f"{nlp.LINK.relative_to(nlp.PROJECT_ROOT)} -> {kind} pipeline at {source}")
+    return 0
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.supervisor import run_all
+
+    return run_all(settings, model=args.model, rasa_port=args.rasa_port,
+                   actions_port=args.actions_port)
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = _Parser(prog="bot", description=__doc__.splitlines()[0])
+    parser.add_argument("--actor", default=settings.actor,
+                        help="who is making the change (recorded in the audit trail)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    db = sub.add_parser("db", help="schema migrations").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="create or migrate the store").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("status", help="is the store at the latest revision?").set_defaults(
+        func=cmd_db_status)
+
+    setup = sub.add_parser("setup", help="migrate and load the demo scenario into an empty store")
+    setup.add_argument("--file", type=Path, default=scenario.DEMO_SCENARIO)
+    setup.set_defaults(func=cmd_setup)
+
+    sc = sub.add_parser("scenario", help="scenario files").add_subparsers(
+        dest="scenario", required=True)
+    load = sc.add_parser("load", help="load (upsert) a scenario file")
+    load.add_argument("file", type=Path)
+    load.add_argument("--if-empty", action="store_true", help="only if the store has no data")
+    load.set_defaults(func=cmd_scenario_load)
+    dn = sc.add_parser("demo-now", help="print the scenario's demo time")
+    dn.add_argument("file", type=Path, nargs="?", default=scenario.DEMO_SCENARIO)
+    dn.set_defaults(func=cmd_demo_now)
+
+    inc = sub.add_parser("incident", help="declare and update incidents").add_subparsers(
+        dest="incident", required=True)
+    ls = inc.add_parser("list", help="open incidents (--all for resolved too)")
+    ls.add_argument("--all", action="store_true")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_incident_list)
+    for name, func in (("open", cmd_incident_open), ("update", cmd_incident_update)):
+        p = inc.add_parser(name, help=f"{name} an incident")
+        p.add_argument("key")
+        p.add_argument("--title", required=name == "open")
+        p.add_argument("--summary", help="public summary")
+        p.add_argument("--status", help="investigating, identified, monitoring or resolved")
+        p.add_argument("--started-at", dest="started_at", help="ISO time (default: now)")
+        p.add_argument("--working-note", dest="working_note", help="what still works")
+        p.add_argument("--data-impact", dest="data_impact_statement",
+                       help="approved data-impact statement (quoted verbatim)")
+        p.add_argument("--backlog-note", dest="backlog_note")
+        p.add_argument("--channels", help="comma-separated affected channel keys")
+        p.add_argument("--systems", dest="affected_systems", help="comma-separated systems")
+        p.add_argument("--post", help="also post this public timeline update")
+        p.set_defaults(func=func)
+    res = inc.add_parser("resolve", help="resolve an incident")
+    res.add_argument("key")
+    res.add_argument("--note", help="public closing update")
+    res.set_defaults(func=cmd_incident_resolve)
+
+    ch = sub.add_parser("channel", help="ways to reach the plan").add_subparsers(
+        dest="channel", required=True)
+    ch.add_parser("list", help="all channels and their status").set_defaults(func=cmd_channel_list)
+    ss = ch.add_parser("set-status", help="mark a channel up, degraded or down")
+    ss.add_argument("name")
+    ss.add_argument("status", choices=["up", "degraded", "down"])
+    ss.add_argument("--note", help="why (shown to members)")
+    ss.set_defaults(func=cmd_channel_set_status)
+
+    rt = sub.add_parser("route", help="routing per topic").add_subparsers(
+        dest="route", required=True)
+    show = rt.add_parser("show", help="what the assistant offers for a topic")
+    show.add_argument("topic")
+    show.add_argument("--audience", default="member", choices=["member", "provider"])
+    show.set_defaults(func=cmd_route_show)
+
+    au = sub.add_parser("audit", help="recent changes: who, when, what")
+    au.add_argument("--limit", type=int, default=20)
+    au.add_argument("--entity", help="channels, incidents, routes, date_rules, answer_texts …")
+    au.set_defaults(func=cmd_audit)
+
+    nl = sub.add_parser("nlp", help="language pipeline").add_subparsers(dest="nlp", required=True)
+    lk = nl.add_parser("link", help="link var/spacy-en to the English pipeline")
+    lk.add_argument("--blank", action="store_true", help="use a blank pipeline (no model)")
+    lk.set_defaults(func=cmd_nlp_link)
+
+    run = sub.add_parser("run", help="start the action server and the Rasa server")
+    run.add_argument("--model", type=Path, default=Path("models"))
+    run.add_argument("--rasa-port", type=int, default=5005)
+    run.add_argument("--actions-port", type=int, default=5055)
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    disable_phone_home()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"bot: error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser(settings).parse_args(argv)
+    handler: Handler = args.func
+    try:
+        return handler(args, settings)
+    except (StoreError, CliError, ConfigError) as exc:
+        print(f"bot: error: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError:
+        print("bot: error: the store is unreachable (check BOT_DATABASE_URL and that the "
+              "database is running)", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"bot: error: the store refused the change ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

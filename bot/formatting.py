@@ -1,0 +1,51 @@
+"""How times, dates and channels read in an answer (one place, so wording stays consistent)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.clock import Clock
+from bot.models import Channel
+
+
+def when(moment: datetime, clock: Clock) -> str:
+    """'Nov 28, 2023 at 9:00 AM EST' in the plan's time zone."""
+    local = clock.local(moment)
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local:%b} {local.day}, {local.year} at {hour}:{local:%M %p %Z}"
+
+
+def day(value: date) -> str:
+    """'November 26, 2023'."""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def weekday_day(value: date) -> str:
+    return f"{value:%A}, {day(value)}"
+
+
+def how_to_reach(channel: Channel) -> str:
+    """An instruction a person can follow, e.g. 'call the Medicare Part D line at (888) 620-1746'."""
+    contact = channel.contact
+    if channel.kind in ("phone", "answering_service"):
+        if any(ch.isdigit() for ch in contact):
+            text = f"call the {channel.name} at {contact}"
+        else:
+            text = f"call {contact}"
+    elif channel.kind == "web":
+        text = f"go to {contact}"
+    else:
+        text = contact
+    if channel.instructions:
+        text = f"{text}. {channel.instructions.rstrip('.')}"
+    if channel.status == "degraded" and channel.status_note:
+        text = f"{text} (note: {channel.status_note.rstrip('.')})"
+    return text
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", ")")) else text + "."

@@ -1,0 +1,219 @@
+"""Tables of the live store: incidents, channels, routes, date rules, answer texts, audit.
+
+Every editable row records who changed it last and when; the full history lives in
+``audit_entries`` (written by :mod:`bot.audit` on every flush, so nothing changes silently).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+Base = declarative_base(metadata=metadata)
+
+CHANNEL_STATUSES = ("up", "degraded", "down")
+INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
+AUDIENCES = ("member", "provider")
+CHANNEL_AUDIENCES = ("member", "provider", "all")
+CHANNEL_KINDS = ("phone", "email", "portal", "web", "mail", "answering_service")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Tracked:
+    """Who changed this row last, and when (set by :mod:`bot.audit`)."""
+
+    updated_at = Column(UTCDateTime, nullable=True)
+    updated_by = Column(String(120), nullable=True)
+
+
+incident_channels = Table(
+    "incident_channels",
+    metadata,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Channel(Tracked, Base):
+    __tablename__ = "channels"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    kind = Column(String(32), nullable=False)
+    audience = Column(String(16), nullable=False, default="all")
+    contact = Column(String(300), nullable=False)
+    hours = Column(String(200), nullable=True)
+    instructions = Column(Text, nullable=True)
+    status = Column(String(16), nullable=False, default="up")
+    status_note = Column(Text, nullable=True)
+    public = Column(Boolean, nullable=False, default=True)
+
+    @property
+    def is_up(self) -> bool:
+        return self.status != "down"
+
+
+class Route(Tracked, Base):
+    """For a topic and an audience, one channel at one position of the ordered list."""
+
+    __tablename__ = "routes"
+    __table_args__ = (UniqueConstraint("topic", "audience", "position"),)
+
+    id = Column(Integer, primary_key=True)
+    topic = Column(String(64), nullable=False, index=True)
+    audience = Column(String(16), nullable=False)
+    position = Column(Integer, nullable=False)
+    channel_id = Column(ForeignKey("channels.id", ondelete="CASCADE"), nullable=False)
+    note = Column(Text, nullable=True)
+
+    channel = relationship("Channel", lazy="joined")
+
+
+class Incident(Tracked, Base):
+    __tablename__ = "incidents"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    title = Column(String(200), nullable=False)
+    status = Column(String(16), nullable=False, default="investigating")
+    started_at = Column(UTCDateTime, nullable=False)
+    resolved_at = Column(UTCDateTime, nullable=True)
+    summary = Column(Text, nullable=False, default="")
+    affected_systems = Column(JSON, nullable=False, default=list)
+    working_note = Column(Text, nullable=True)
+    data_impact_statement = Column(Text, nullable=True)
+    data_impact_confirmed_at = Column(UTCDateTime, nullable=True)
+    backlog_note = Column(Text, nullable=True)
+    internal_note = Column(Text, nullable=True)
+    public = Column(Boolean, nullable=False, default=True)
+
+    channels = relationship("Channel", secondary=incident_channels, lazy="selectin")
+    updates = relationship(
+        "IncidentUpdate",
+        order_by="IncidentUpdate.posted_at",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        back_populates="incident",
+    )
+    freshness = relationship(
+        "DataFreshness", lazy="selectin", cascade="all, delete-orphan", back_populates="incident"
+    )
+
+
+class IncidentUpdate(Tracked, Base):
+    """One timeline entry of an incident, as posted."""
+
+    __tablename__ = "incident_updates"
+
+    id = Column(Integer, primary_key=True)
+    incident_id = Column(ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False)
+    posted_at = Column(UTCDateTime, nullable=False)
+    body = Column(Text, nullable=False)
+    public = Column(Boolean, nullable=False, default=True)
+
+    incident = relationship("Incident", back_populates="updates")
+
+
+class DataFreshness(Tracked, Base):
+    """A system whose data lags: 'claims in the Member Resource Center are current through …'."""
+
+    __tablename__ = "data_freshness"
+
+    id = Column(Integer, primary_key=True)
+    incident_id = Column(ForeignKey("incidents.id", ondelete="CASCADE"), nullable=True)
+    system = Column(String(64), nullable=False)
+    label = Column(String(200), nullable=False)
+    current_through = Column(Date, nullable=False)
+    note = Column(Text, nullable=True)
+
+    incident = relationship("Incident", back_populates="freshness")
+
+
+class DateRule(Tracked, Base):
+    """A policy with a date window, e.g. the prior-authorization waiver of Nov 22–Dec 3, 2023."""
+
+    __tablename__ = "date_rules"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    title = Column(String(200), nullable=False)
+    starts_on = Column(Date, nullable=True)
+    ends_on = Column(Date, nullable=True)
+    params = Column(JSON, nullable=False, default=dict)
+    text = Column(Text, nullable=False, default="")
+
+    def applies_on(self, day: date) -> bool:
+        if self.starts_on is not None and day < self.starts_on:
+            return False
+        return not (self.ends_on is not None and day > self.ends_on)
+
+
+class AnswerText(Tracked, Base):
+    """Wording staff can change without code: a template keyed by name."""
+
+    __tablename__ = "answer_texts"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    text = Column(Text, nullable=False)
+
+
+class AuditEntry(Base):
+    """Append-only history: who changed what, when, from what to what."""
+
+    __tablename__ = "audit_entries"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(120), nullable=False)
+    entity = Column(String(64), nullable=False, index=True)
+    entity_key = Column(String(200), nullable=False)
+    action = Column(String(16), nullable=False)
+    before = Column(JSON, nullable=True)
+    after = Column(JSON, nullable=True)

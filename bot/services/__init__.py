@@ -1,0 +1,1 @@
+"""Store services: small functions that take a ``session``; the caller frames the transaction."""

@@ -1,0 +1,50 @@
+"""Channels: every way to reach the plan, with a live status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import validation
+from bot.errors import NotFound
+from bot.models import Channel
+
+
+def list_channels(session: Session) -> list[Channel]:
+    return list(session.scalars(select(Channel).order_by(Channel.key)))
+
+
+def get_channel(session: Session, key: str) -> Channel:
+    channel = session.scalar(select(Channel).where(Channel.key == key))
+    if channel is None:
+        raise NotFound("channel", key, [c.key for c in list_channels(session)])
+    return channel
+
+
+def set_status(session: Session, key: str, status: str, note: str | None = None) -> Channel:
+    """Mark a channel up, degraded or down; the note says why (shown to people)."""
+    channel = get_channel(session, key)
+    channel.status = validation.channel_status(status)
+    channel.status_note = validation.text("note", note, max_len=1000, required=False)
+    return channel
+
+
+def upsert_channel(session: Session, data: dict[str, Any]) -> Channel:
+    key = validation.key("key", data.get("key"))
+    kind = validation.channel_kind(data.get("kind"))
+    channel = session.scalar(select(Channel).where(Channel.key == key))
+    if channel is None:
+        channel = Channel(key=key)
+        session.add(channel)
+    channel.name = validation.text("name", data.get("name"), max_len=200)
+    channel.kind = kind
+    channel.audience = validation.channel_audience(data.get("audience", "all"))
+    channel.contact = validation.contact(kind, data.get("contact"))
+    channel.hours = validation.text("hours", data.get("hours"), max_len=200, required=False)
+    channel.instructions = validation.text("instructions", data.get("instructions"), required=False)
+    channel.status = validation.channel_status(data.get("status", "up"))
+    channel.status_note = validation.text("status_note", data.get("status_note"), required=False)
+    channel.public = bool(data.get("public", True))
+    return channel

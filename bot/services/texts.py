@@ -1,0 +1,56 @@
+"""Answer texts: wording staff change without code; templates use {placeholders}."""
+
+from __future__ import annotations
+
+import logging
+import string
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import validation
+from bot.errors import Invalid
+from bot.models import AnswerText
+
+log = logging.getLogger(__name__)
+
+
+def list_texts(session: Session) -> list[AnswerText]:
+    return list(session.scalars(select(AnswerText).order_by(AnswerText.key)))
+
+
+def get_text(session: Session, key: str) -> str | None:
+    row = session.scalar(select(AnswerText).where(AnswerText.key == key))
+    return row.text if row else None
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def set_text(session: Session, key: str, text: str) -> AnswerText:
+    key = validation.key("key", key)
+    body = validation.text("text", text, max_len=4000)
+    assert body is not None
+    try:
+        placeholders(body)
+    except ValueError as exc:
+        raise Invalid("text", f"has an unbalanced '{{' or '}}': {exc}") from exc
+    row = session.scalar(select(AnswerText).where(AnswerText.key == key))
+    if row is None:
+        row = AnswerText(key=key, text=body)
+        session.add(row)
+    else:
+        row.text = body
+    return row
+
+
+def render(session: Session, key: str, default: str, **values: Any) -> str:
+    """The stored wording for ``key`` (or ``default``), filled in; never fails on bad templates."""
+    template = get_text(session, key) or default
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        log.warning("answer text %r has placeholders we cannot fill; using the default", key)
+        return default.format(**values)

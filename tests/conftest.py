@@ -1,0 +1,108 @@
+"""Shared fixtures: a network guard, a pinned clock, and real stores on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "netguard"))
+
+import netguard  # noqa: E402
+
+from bot import migrate, scenario  # noqa: E402
+from bot.clock import Clock  # noqa: E402
+from bot.config import disable_phone_home  # noqa: E402
+from bot.db import Store  # noqa: E402
+
+netguard.install()
+disable_phone_home()
+
+#: The demo moment: during the outage (phones down, waiver in force).
+OUTAGE_NOW = datetime.fromisoformat("2023-11-28T10:00:00-05:00")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock.fixed(OUTAGE_NOW)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    engine = create_engine(POSTGRES_ADMIN_URL, future=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # pragma: no cover - environment problem, stated plainly
+        pytest.fail(f"PostgreSQL is required for the tests at {POSTGRES_ADMIN_URL}: {exc}")
+    finally:
+        engine.dispose()
+    return POSTGRES_ADMIN_URL
+
+
+def _fresh_postgres_database(admin_url: str) -> tuple[str, str]:
+    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    base = admin_url.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+def _drop_postgres_database(admin_url: str, name: str) -> None:
+    engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend production may use."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    admin = request.getfixturevalue("postgres_server")
+    name, url = _fresh_postgres_database(admin)
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(admin, name)
+
+
+@pytest.fixture
+def empty_store(database_url: str, clock: Clock) -> Iterator[Store]:
+    store = Store.create(database_url, clock)
+    migrate.upgrade(store.engine)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def store(empty_store: Store) -> Store:
+    """A migrated store holding the demo scenario."""
+    with empty_store.begin("test-loader") as session:
+        scenario.load(session, scenario.read(scenario.DEMO_SCENARIO), empty_store.clock.now())
+    return empty_store
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    """The demo store on SQLite only (for tests whose subject is not the backend)."""
+    store = Store.create(f"sqlite:///{tmp_path / 'store.db'}", clock)
+    migrate.upgrade(store.engine)
+    with store.begin("test-loader") as session:
+        scenario.load(session, scenario.read(scenario.DEMO_SCENARIO), clock.now())
+    yield store
+    store.dispose()

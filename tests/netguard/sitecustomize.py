@@ -1,0 +1,5 @@
+"""Loaded at start-up by servers the tests launch: install the network guard."""
+
+import netguard
+
+netguard.install()
