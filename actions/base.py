@@ -9,6 +9,8 @@ the store is unreachable. Subclasses implement :meth:`answer` only.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.answers import Answer
 from bot.clock import Clock
 from bot.config import Settings
+from bot.dates import parse_date
 from bot.db import Store
 from bot.errors import StoreError
 
@@ -42,16 +45,28 @@ def audience_of(tracker: Tracker) -> str:
     return value if value in ("member", "provider") else "member"
 
 
-class StoreAction(Action):
-    """An action whose answer is composed from the live store."""
+def date_in_message(tracker: Tracker, today: date, *, whole_text: bool = False) -> date | None:
+    """The date the latest message names: spaCy DATE entities first, then (optionally) the text."""
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "DATE":
+            found = parse_date(str(entity.get("value", "")), today)
+            if found is not None:
+                return found
+    if whole_text:
+        return parse_date(tracker.latest_message.get("text") or "", today)
+    return None
+
+
+class StoreAction(Action, ABC):
+    """An action whose answer is composed from the live store (abstract: not registered)."""
 
     store_factory = staticmethod(shared_store)
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str: ...
 
-    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> Answer | str:
-        raise NotImplementedError
+    @abstractmethod
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> Answer | str: ...
 
     def events(self, tracker: Tracker, answer: Answer | str) -> list[dict[str, Any]]:
         return []

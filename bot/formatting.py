@@ -39,7 +39,7 @@ def how_to_reach(channel: Channel) -> str:
     if channel.instructions:
         text = f"{text}. {channel.instructions.rstrip('.')}"
     if channel.status == "degraded" and channel.status_note:
-        text = f"{text} (note: {channel.status_note.rstrip('.')})"
+        text = f"{text.rstrip('.')}. Note: {channel.status_note}"
     return text
 
 

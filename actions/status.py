@@ -1,4 +1,4 @@
-"""Outage status and the greeting that mentions an active incident."""
+"""What is going on: outage status, data impact, and a greeting that mentions incidents."""
 
 from __future__ import annotations
 
@@ -16,6 +16,14 @@ class ActionOutageStatus(StoreAction):
 
     def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
         return answers.outage_status(session, clock, audience_of(tracker))
+
+
+class ActionDataImpact(StoreAction):
+    def name(self) -> str:
+        return "action_data_impact"
+
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
+        return answers.data_impact(session, clock, audience_of(tracker))
 
 
 class ActionGreet(StoreAction):

@@ -1,0 +1,106 @@
+"""Start the real assistant (action server + Rasa server on a trained model) for tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "assistant.tar.gz"
+BIN = Path(sys.executable).parent
+START_TIMEOUT = 240
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Assistant:
+    rasa_port: int
+    actions_port: int
+    env: dict[str, str]
+    endpoints: Path
+
+    def ask(self, text: str, sender: str = "tester") -> list[str]:
+        """Send a message over the REST channel; returns the bot's texts."""
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return [m.get("text", "") for m in json.loads(response.read())]
+
+    def bot(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "bot"), *argv], env=self.env, capture_output=True,
+                              text=True, timeout=120, cwd=ROOT)
+
+
+def _wait(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        for proc, log in zip(procs, logs, strict=True):
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    raise TimeoutError(f"{url} not up after {START_TIMEOUT}s")
+
+
+@contextmanager
+def running_assistant(workdir: Path, database_url: str, now: str) -> Iterator[Assistant]:
+    if not MODEL.is_file():
+        raise RuntimeError(f"no trained model at {MODEL}: run 'make model' (make test does)")
+    rasa_port, actions_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    env = {
+        **os.environ,
+        "BOT_DATABASE_URL": database_url,
+        "BOT_NOW": now,
+        "BOT_ACTOR": "assistant-test",
+        "PYTHONPATH": str(ROOT / "tests" / "netguard"),
+        "BOT_NETGUARD_LOG": str(workdir / "netguard.log"),
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
+    rasa = str(BIN / "rasa")
+    commands = [
+        [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        [rasa, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port",
+         str(rasa_port), "--credentials", str(ROOT / "credentials.yml"), "--endpoints",
+         str(endpoints)],
+    ]
+    logs = [workdir / "actions.log", workdir / "rasa.log"]
+    procs = []
+    try:
+        for argv, log in zip(commands, logs, strict=True):
+            procs.append(subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log.open("wb"),
+                                          stderr=subprocess.STDOUT))
+        _wait(f"http://127.0.0.1:{actions_port}/health", procs, logs)
+        _wait(f"http://127.0.0.1:{rasa_port}/", procs, logs)
+        yield Assistant(rasa_port, actions_port, env, endpoints)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
