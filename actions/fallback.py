@@ -1,13 +1,36 @@
-"""Out of scope and low confidence: a short honest answer plus the best live channel."""
+"""Out of scope and low confidence: never a confident wrong answer.
+
+Two stages: when the best guess is plausible but uncertain, ask "Did you mean …?" with a
+yes button that carries that intent; otherwise say so honestly and give the best live channel.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import StoreAction, audience_of
 from bot import answers
+from bot.answers import INTENT_LABELS
 from bot.clock import Clock
+
+#: A guess at least this confident is offered back as "Did you mean …?".
+SUGGEST_ABOVE = 0.25
+
+
+def best_guess(tracker: Tracker) -> str | None:
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    for item in ranking:
+        name = item.get("name")
+        if name in ("nlu_fallback", "out_of_scope"):
+            continue
+        if name in INTENT_LABELS and float(item.get("confidence") or 0) >= SUGGEST_ABOVE:
+            return str(name)
+        return None
+    return None
 
 
 class ActionOutOfScope(StoreAction):
@@ -21,6 +44,21 @@ class ActionOutOfScope(StoreAction):
 class ActionFallback(StoreAction):
     def name(self) -> str:
         return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        guess = best_guess(tracker)
+        if guess is None:
+            return await super().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(
+            text=f"I'm not sure I understood. Did you mean: {INTENT_LABELS[guess]}?",
+            buttons=[
+                {"title": "Yes", "payload": f"/{guess}"},
+                {"title": "No", "payload": "/deny"},
+            ],
+        )
+        return []
 
     def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
         return answers.not_understood(session, clock, audience_of(tracker))

@@ -26,6 +26,3 @@ class ActionTherapyPriorAuth(StoreAction):
         audience = tracker.get_slot("audience") or "provider"
         service_date = date_in_message(tracker, clock.today())
         return answers.therapy_prior_auth(session, clock, audience, service_date)
-
-
-

@@ -84,7 +84,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     actor: str | None = session.info.get("actor")
     if now is None or actor is None:
         raise RuntimeError("store session opened without an actor and a time; use Store.begin()")
-    entries = []
+    entries: list[tuple[str, Any, dict[str, Any] | None, dict[str, Any] | None]] = []
     for obj in list(session.new):
         if isinstance(obj, AUDITED):
             entries.append(("create", obj, None, _snapshot(obj, old=False)))

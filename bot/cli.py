@@ -53,6 +53,7 @@ def _csv(value: str | None) -> list[str] | None:
 
 # --- db ---------------------------------------------------------------------------------------
 
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.from_settings(settings)
     try:
@@ -91,6 +92,7 @@ def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- scenario ---------------------------------------------------------------------------------
 
+
 def cmd_scenario_load(args: argparse.Namespace, settings: Settings) -> int:
     data = scenario.read(args.file)
     store = _store(settings)
@@ -113,6 +115,7 @@ def cmd_demo_now(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- incidents --------------------------------------------------------------------------------
+
 
 def cmd_incident_list(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
@@ -147,8 +150,15 @@ def _incident_dict(i: Any) -> dict[str, Any]:
 
 def _incident_fields(args: argparse.Namespace) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for name in ("title", "summary", "status", "started_at", "working_note",
-                 "data_impact_statement", "backlog_note"):
+    for name in (
+        "title",
+        "summary",
+        "status",
+        "started_at",
+        "working_note",
+        "data_impact_statement",
+        "backlog_note",
+    ):
         value = getattr(args, name, None)
         if value is not None:
             data[name] = value
@@ -205,6 +215,7 @@ def cmd_incident_resolve(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- channels and routes ----------------------------------------------------------------------
 
+
 def cmd_channel_list(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
     try:
@@ -238,7 +249,9 @@ def cmd_route_show(args: argparse.Namespace, settings: Settings) -> int:
                 mark = "offer" if c.is_up else "SKIP "
                 print(f"  {position}. [{mark}] {c.key:<30} {c.status:<9} {how_to_reach(c)}")
             if offer.all_down:
-                print("  every channel for this topic is down: the assistant offers the general route")
+                print(
+                    "  every channel for this topic is down: the assistant offers the general route"
+                )
     finally:
         store.dispose()
     return 0
@@ -253,8 +266,10 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
                 query = query.where(AuditEntry.entity == args.entity)
             for e in session.scalars(query):
                 changed = _diff(e.before, e.after)
-                print(f"{when(e.at, store.clock)}  {e.actor:<14} {e.action:<6} "
-                      f"{e.entity}:{e.entity_key}  {changed}")
+                print(
+                    f"{when(e.at, store.clock)}  {e.actor:<14} {e.action:<6} "
+                    f"{e.entity}:{e.entity_key}  {changed}"
+                )
     finally:
         store.dispose()
     return 0
@@ -269,6 +284,7 @@ def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
 
 # --- nlp --------------------------------------------------------------------------------------
 
+
 def cmd_nlp_link(args: argparse.Namespace, settings: Settings) -> int:
     from bot import nlp
 
@@ -280,32 +296,40 @@ def cmd_nlp_link(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- servers ----------------------------------------------------------------------------------
 
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.supervisor import run_all
 
-    return run_all(settings, model=args.model, rasa_port=args.rasa_port,
-                   actions_port=args.actions_port)
+    return run_all(
+        settings, model=args.model, rasa_port=args.rasa_port, actions_port=args.actions_port
+    )
 
 
 # --- parser -----------------------------------------------------------------------------------
 
+
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = _Parser(prog="bot", description=__doc__.splitlines()[0])
-    parser.add_argument("--actor", default=settings.actor,
-                        help="who is making the change (recorded in the audit trail)")
+    parser.add_argument(
+        "--actor",
+        default=settings.actor,
+        help="who is making the change (recorded in the audit trail)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     db = sub.add_parser("db", help="schema migrations").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="create or migrate the store").set_defaults(func=cmd_db_upgrade)
     db.add_parser("status", help="is the store at the latest revision?").set_defaults(
-        func=cmd_db_status)
+        func=cmd_db_status
+    )
 
     setup = sub.add_parser("setup", help="migrate and load the demo scenario into an empty store")
     setup.add_argument("--file", type=Path, default=scenario.DEMO_SCENARIO)
     setup.set_defaults(func=cmd_setup)
 
     sc = sub.add_parser("scenario", help="scenario files").add_subparsers(
-        dest="scenario", required=True)
+        dest="scenario", required=True
+    )
     load = sc.add_parser("load", help="load (upsert) a scenario file")
     load.add_argument("file", type=Path)
     load.add_argument("--if-empty", action="store_true", help="only if the store has no data")
@@ -315,7 +339,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     dn.set_defaults(func=cmd_demo_now)
 
     inc = sub.add_parser("incident", help="declare and update incidents").add_subparsers(
-        dest="incident", required=True)
+        dest="incident", required=True
+    )
     ls = inc.add_parser("list", help="open incidents (--all for resolved too)")
     ls.add_argument("--all", action="store_true")
     ls.add_argument("--json", action="store_true")
@@ -328,8 +353,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         p.add_argument("--status", help="investigating, identified, monitoring or resolved")
         p.add_argument("--started-at", dest="started_at", help="ISO time (default: now)")
         p.add_argument("--working-note", dest="working_note", help="what still works")
-        p.add_argument("--data-impact", dest="data_impact_statement",
-                       help="approved data-impact statement (quoted verbatim)")
+        p.add_argument(
+            "--data-impact",
+            dest="data_impact_statement",
+            help="approved data-impact statement (quoted verbatim)",
+        )
         p.add_argument("--backlog-note", dest="backlog_note")
         p.add_argument("--channels", help="comma-separated affected channel keys")
         p.add_argument("--systems", dest="affected_systems", help="comma-separated systems")
@@ -341,7 +369,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     res.set_defaults(func=cmd_incident_resolve)
 
     ch = sub.add_parser("channel", help="ways to reach the plan").add_subparsers(
-        dest="channel", required=True)
+        dest="channel", required=True
+    )
     ch.add_parser("list", help="all channels and their status").set_defaults(func=cmd_channel_list)
     ss = ch.add_parser("set-status", help="mark a channel up, degraded or down")
     ss.add_argument("name")
@@ -350,7 +379,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ss.set_defaults(func=cmd_channel_set_status)
 
     rt = sub.add_parser("route", help="routing per topic").add_subparsers(
-        dest="route", required=True)
+        dest="route", required=True
+    )
     show = rt.add_parser("show", help="what the assistant offers for a topic")
     show.add_argument("topic")
     show.add_argument("--audience", default="member", choices=["member", "provider"])
@@ -391,8 +421,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bot: error: {exc}", file=sys.stderr)
         return 1
     except OperationalError:
-        print("bot: error: the store is unreachable (check BOT_DATABASE_URL and that the "
-              "database is running)", file=sys.stderr)
+        print(
+            "bot: error: the store is unreachable (check BOT_DATABASE_URL and that the "
+            "database is running)",
+            file=sys.stderr,
+        )
         return 1
     except SQLAlchemyError as exc:
         print(f"bot: error: the store refused the change ({type(exc).__name__})", file=sys.stderr)

@@ -25,7 +25,9 @@ class Clock:
         try:
             zone = ZoneInfo(settings.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"BOT_TIMEZONE={settings.timezone!r} is not a known time zone") from exc
+            raise ConfigError(
+                f"BOT_TIMEZONE={settings.timezone!r} is not a known time zone"
+            ) from exc
         pinned = settings.now
         if pinned is not None and pinned.tzinfo is None:
             pinned = pinned.replace(tzinfo=zone)

@@ -17,8 +17,7 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _WEEKDAY_ABBR = {name[:3]: i for i, name in enumerate(WEEKDAYS)}
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "yesterday": -1}
 _IN_N = re.compile(r"\bin\s+(\d{1,3}|a|one|two|three|four|five|six|seven)\s+(day|week)s?\b")
-_WORD_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                 "seven": 7}
+_WORD_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _WEEKDAY = re.compile(
     r"\b(?:(next|this|coming)\s+)?(" + "|".join(WEEKDAYS) + r"|tues|weds|thurs)\b"
     r"|\b(next|this|coming)\s+(mon|tue|wed|thu|fri|sat|sun)\b"

@@ -25,7 +25,7 @@ def weekday_day(value: date) -> str:
 
 
 def how_to_reach(channel: Channel) -> str:
-    """An instruction a person can follow, e.g. 'call the Medicare Part D line at (888) 620-1746'."""
+    """An instruction a person can follow: 'call the Medicare Part D line at (888) 620-1746'."""
     contact = channel.contact
     if channel.kind in ("phone", "answering_service"):
         if any(ch.isdigit() for ch in contact):

@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
-Base = declarative_base(metadata=metadata)
+Base: Any = declarative_base(metadata=metadata)
 
 CHANNEL_STATUSES = ("up", "degraded", "down")
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")

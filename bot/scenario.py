@@ -82,7 +82,11 @@ def _load_incident(session: Session, item: dict[str, Any], now: datetime) -> Non
         incidents.open_incident(session, item, now)
     for row in freshness:
         incidents.set_freshness(
-            session, key, row.get("system"), row.get("label"), row.get("current_through"),
+            session,
+            key,
+            row.get("system"),
+            row.get("label"),
+            row.get("current_through"),
             row.get("note"),
         )
     for row in updates:

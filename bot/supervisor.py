@@ -32,7 +32,9 @@ def rasa_executable() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
-def children(model: Path, rasa_port: int, actions_port: int, host: str = "127.0.0.1") -> list[Child]:
+def children(
+    model: Path, rasa_port: int, actions_port: int, host: str = "127.0.0.1"
+) -> list[Child]:
     rasa = rasa_executable()
     return [
         Child(
@@ -42,8 +44,20 @@ def children(model: Path, rasa_port: int, actions_port: int, host: str = "127.0.
         ),
         Child(
             "rasa",
-            [rasa, "run", "--model", str(model), "--interface", host, "--port", str(rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+            [
+                rasa,
+                "run",
+                "--model",
+                str(model),
+                "--interface",
+                host,
+                "--port",
+                str(rasa_port),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+            ],
             f"http://{host}:{rasa_port}/",
         ),
     ]
@@ -92,13 +106,18 @@ def run_all(settings: Settings, *, model: Path, rasa_port: int, actions_port: in
             for child in procs:
                 assert child.process is not None
                 if child.process.poll() is not None:
-                    print(f"bot run: {child.name} stopped (exit {child.process.returncode}); "
-                          "stopping the rest", file=sys.stderr)
+                    print(
+                        f"bot run: {child.name} stopped (exit {child.process.returncode}); "
+                        "stopping the rest",
+                        file=sys.stderr,
+                    )
                     return 1
             if not announced and all(_healthy(c.health_url) for c in procs):
-                print(f"bot run: assistant ready. REST channel: "
-                      f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook  (Ctrl-C stops)",
-                      flush=True)
+                print(
+                    f"bot run: assistant ready. REST channel: "
+                    f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook  (Ctrl-C stops)",
+                    flush=True,
+                )
                 announced = True
             time.sleep(0.5)
         return 0

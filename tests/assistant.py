@@ -46,8 +46,14 @@ class Assistant:
             return [m.get("text", "") for m in json.loads(response.read())]
 
     def bot(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(BIN / "bot"), *argv], env=self.env, capture_output=True,
-                              text=True, timeout=120, cwd=ROOT)
+        return subprocess.run(
+            [str(BIN / "bot"), *argv],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
 
 
 def _wait(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:
@@ -83,16 +89,30 @@ def running_assistant(workdir: Path, database_url: str, now: str) -> Iterator[As
     rasa = str(BIN / "rasa")
     commands = [
         [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        [rasa, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port",
-         str(rasa_port), "--credentials", str(ROOT / "credentials.yml"), "--endpoints",
-         str(endpoints)],
+        [
+            rasa,
+            "run",
+            "--model",
+            str(MODEL),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(rasa_port),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+            "--endpoints",
+            str(endpoints),
+        ],
     ]
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = []
     try:
         for argv, log in zip(commands, logs, strict=True):
-            procs.append(subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log.open("wb"),
-                                          stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    argv, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+                )
+            )
         _wait(f"http://127.0.0.1:{actions_port}/health", procs, logs)
         _wait(f"http://127.0.0.1:{rasa_port}/", procs, logs)
         yield Assistant(rasa_port, actions_port, env, endpoints)

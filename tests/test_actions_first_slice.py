@@ -9,8 +9,8 @@ from helpers import run_action, tracker_for
 
 from actions.contact import ActionContact
 from actions.fallback import ActionFallback, ActionOutOfScope
-from actions.status import ActionGreet, ActionOutageStatus
 from actions.pharmacy import ActionPartDHelp, ActionPharmacyHelp
+from actions.status import ActionGreet, ActionOutageStatus
 from bot.clock import Clock
 from bot.db import Store
 from bot.services import channels, incidents
@@ -76,8 +76,11 @@ def test_outage_status_after_resolution_mentions_backlog(store: Store) -> None:
 
 
 def test_outage_status_with_nothing_wrong(store: Store) -> None:
-    later = Store(engine=store.engine, factory=store.factory,
-                  clock=Clock.fixed(datetime.fromisoformat("2023-10-01T09:00:00-04:00")))
+    later = Store(
+        engine=store.engine,
+        factory=store.factory,
+        clock=Clock.fixed(datetime.fromisoformat("2023-10-01T09:00:00-04:00")),
+    )
     texts, _ = run_action(ActionOutageStatus(), later, tracker_for("ask_outage_status"))
     assert "no known service problems" in texts[0]
 
@@ -103,7 +106,9 @@ def test_out_of_scope_and_fallback_offer_a_live_channel(store: Store, action) ->
 
 
 def test_store_unreachable_gives_a_polite_answer(tmp_path) -> None:
-    broken = Store.create("postgresql://nobody@127.0.0.1:1/none", Clock.fixed(datetime.now().astimezone()))
+    broken = Store.create(
+        "postgresql://nobody@127.0.0.1:1/none", Clock.fixed(datetime.now().astimezone())
+    )
     texts, events = run_action(ActionPharmacyHelp(), broken, tracker_for("ask_pharmacy_help"))
     assert "can't check our live service status" in texts[0]
     assert events == []

@@ -39,8 +39,9 @@ def test_pharmacy_line_then_line_down_then_alternative(assistant: Assistant) -> 
     first = " ".join(assistant.ask("what's the number for the pharmacy line?", "e2e-1"))
     assert "(877) 493-1947" in first
 
-    result = assistant.bot("channel", "set-status", "vermont_blue_rx", "down",
-                           "--note", "Vendor phone outage")
+    result = assistant.bot(
+        "channel", "set-status", "vermont_blue_rx", "down", "--note", "Vendor phone outage"
+    )
     assert result.returncode == 0, result.stderr
 
     second = " ".join(assistant.ask("what's the number for the pharmacy line?", "e2e-1"))
@@ -69,11 +70,26 @@ def test_conversation_tests_pass_with_running_action_server(
     assistant: Assistant, tmp_path: Path
 ) -> None:
     result = subprocess.run(
-        [str(BIN / "rasa"), "test", "core", "--model", str(MODEL),
-         "--stories", str(ROOT / "tests" / "conversations"),
-         "--endpoints", str(assistant.endpoints), "--fail-on-prediction-errors",
-         "--out", str(tmp_path / "results"), "--no-plot"],
-        cwd=ROOT, env=assistant.env, capture_output=True, text=True, timeout=900,
+        [
+            str(BIN / "rasa"),
+            "test",
+            "core",
+            "--model",
+            str(MODEL),
+            "--stories",
+            str(ROOT / "tests" / "conversations"),
+            "--endpoints",
+            str(assistant.endpoints),
+            "--fail-on-prediction-errors",
+            "--out",
+            str(tmp_path / "results"),
+            "--no-plot",
+        ],
+        cwd=ROOT,
+        env=assistant.env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     failed = tmp_path / "results" / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else result.stdout[-4000:]

@@ -66,18 +66,44 @@ def test_channel_set_status_changes_the_store_and_is_audited(
 
 def test_incident_open_update_resolve(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("setup") == 0
-    assert run("incident", "open", "email-down", "--title", "Secure email delayed",
-               "--summary", "Replies are slow.", "--channels", "member_resource_center",
-               "--post", "We are looking into it.") == 0
-    assert run("incident", "update", "email-down", "--status", "monitoring",
-               "--post", "A fix is in place.") == 0
+    assert (
+        run(
+            "incident",
+            "open",
+            "email-down",
+            "--title",
+            "Secure email delayed",
+            "--summary",
+            "Replies are slow.",
+            "--channels",
+            "member_resource_center",
+            "--post",
+            "We are looking into it.",
+        )
+        == 0
+    )
+    assert (
+        run(
+            "incident",
+            "update",
+            "email-down",
+            "--status",
+            "monitoring",
+            "--post",
+            "A fix is in place.",
+        )
+        == 0
+    )
     assert run("incident", "resolve", "email-down", "--note", "All caught up.") == 0
     store = open_store(env)
     with store.read() as s:
         inc = incidents.get_incident(s, "email-down")
         assert inc.status == "resolved" and inc.resolved_at is not None
         assert [u.body for u in inc.updates] == [
-            "We are looking into it.", "A fix is in place.", "All caught up."]
+            "We are looking into it.",
+            "A fix is in place.",
+            "All caught up.",
+        ]
     store.dispose()
     capsys.readouterr()
     assert run("incident", "list") == 0
@@ -111,8 +137,13 @@ def test_bad_arguments_get_one_line_and_nonzero_exit(
 
 def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "BOT_DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"}
-    result = subprocess.run([BOT, "channel", "set-status", "x", "sideways"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [BOT, "channel", "set-status", "x", "sideways"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr and "Traceback" not in result.stderr
 
@@ -127,7 +158,8 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
 )
 def test_bad_configuration_is_one_clear_line(variable: str, value: str, needle: str) -> None:
     env = {**os.environ, variable: value}
-    result = subprocess.run([BOT, "channel", "list"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [BOT, "channel", "list"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode in (1, 2)
     assert needle in result.stderr and "Traceback" not in result.stderr

@@ -16,8 +16,17 @@ from bot.services import channels, incidents, routing, rules, texts
 
 def test_migrations_create_every_table_and_are_current(empty_store: Store) -> None:
     tables = set(inspect(empty_store.engine).get_table_names())
-    assert {"channels", "routes", "incidents", "incident_updates", "data_freshness",
-            "date_rules", "answer_texts", "audit_entries", "incident_channels"} <= tables
+    assert {
+        "channels",
+        "routes",
+        "incidents",
+        "incident_updates",
+        "data_freshness",
+        "date_rules",
+        "answer_texts",
+        "audit_entries",
+        "incident_channels",
+    } <= tables
     assert migrate.is_current(empty_store.engine)
 
 
@@ -105,14 +114,32 @@ def test_unknown_topic_and_channel_name_the_known_ones(store: Store) -> None:
     ("change", "field"),
     [
         (lambda s: channels.set_status(s, "member_phone", "sideways"), "status"),
-        (lambda s: channels.upsert_channel(s, {"key": "x", "name": "X", "kind": "phone",
-                                                "contact": "555-12"}), "contact"),
-        (lambda s: channels.upsert_channel(s, {"key": "Bad Key", "name": "X", "kind": "phone",
-                                                "contact": "call us"}), "key"),
+        (
+            lambda s: channels.upsert_channel(
+                s, {"key": "x", "name": "X", "kind": "phone", "contact": "555-12"}
+            ),
+            "contact",
+        ),
+        (
+            lambda s: channels.upsert_channel(
+                s, {"key": "Bad Key", "name": "X", "kind": "phone", "contact": "call us"}
+            ),
+            "key",
+        ),
         (lambda s: routing.set_route(s, "pharmacy", "alien", ["vermont_blue_rx"]), "audience"),
-        (lambda s: rules.upsert_rule(s, {"key": "r", "title": "R", "text": "t",
-                                          "starts_on": "2023-12-03",
-                                          "ends_on": "2023-11-22"}), "ends_on"),
+        (
+            lambda s: rules.upsert_rule(
+                s,
+                {
+                    "key": "r",
+                    "title": "R",
+                    "text": "t",
+                    "starts_on": "2023-12-03",
+                    "ends_on": "2023-11-22",
+                },
+            ),
+            "ends_on",
+        ),
         (lambda s: texts.set_text(s, "greeting", "Hello {name"), "text"),
     ],
 )
@@ -130,7 +157,8 @@ def test_invalid_writes_name_the_field_and_change_nothing(store: Store, change, 
 def test_incident_end_before_start_is_refused(store: Store) -> None:
     with pytest.raises(Invalid) as err, store.begin("ops") as s:
         incidents.update_incident(
-            s, "nov-2023-phone-internet",
+            s,
+            "nov-2023-phone-internet",
             {"status": "resolved", "resolved_at": "2023-11-01T00:00:00-05:00"},
             store.clock.now(),
         )
@@ -142,12 +170,14 @@ def test_every_change_is_audited_with_actor_time_before_after(store: Store) -> N
         channels.set_status(s, "member_phone", "up", "phones restored")
     with store.read() as s:
         entry = s.scalars(
-            select(AuditEntry).where(AuditEntry.entity == "channels")
-            .order_by(AuditEntry.id.desc())
+            select(AuditEntry).where(AuditEntry.entity == "channels").order_by(AuditEntry.id.desc())
         ).first()
         assert entry is not None
-        assert (entry.actor, entry.action, entry.entity_key) == ("dana@ops", "update",
-                                                                 "member_phone")
+        assert (entry.actor, entry.action, entry.entity_key) == (
+            "dana@ops",
+            "update",
+            "member_phone",
+        )
         assert entry.before["status"] == "down" and entry.after["status"] == "up"
         assert entry.after["status_note"] == "phones restored"
         assert entry.at == store.clock.now()
@@ -193,11 +223,13 @@ def test_scheduled_incident_is_not_active_before_it_starts(store: Store) -> None
 
 def test_incident_channel_changes_are_audited(store: Store) -> None:
     with store.begin("ops") as s:
-        incidents.update_incident(s, "nov-2023-phone-internet",
-                                  {"channels": ["member_phone"]}, store.clock.now())
+        incidents.update_incident(
+            s, "nov-2023-phone-internet", {"channels": ["member_phone"]}, store.clock.now()
+        )
     with store.read() as s:
         entry = s.scalars(
-            select(AuditEntry).where(AuditEntry.entity == "incidents")
+            select(AuditEntry)
+            .where(AuditEntry.entity == "incidents")
             .order_by(AuditEntry.id.desc())
         ).first()
         assert entry is not None

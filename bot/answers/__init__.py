@@ -21,8 +21,23 @@ from bot.answers.providers import carelon_portal_error, therapy_prior_auth
 from bot.answers.status import data_impact, greeting, outage_status
 
 __all__ = [
-    "INTENT_LABELS", "Answer", "PriorAuthCase", "carelon_portal_error", "claims", "contact",
-    "data_impact", "email_followup", "greeting", "not_understood", "open_enrollment",
-    "out_of_scope", "outage_status", "part_d", "pharmacy", "portal_registration",
-    "premium_payment", "route_answer", "therapy_prior_auth",
+    "INTENT_LABELS",
+    "Answer",
+    "PriorAuthCase",
+    "carelon_portal_error",
+    "claims",
+    "contact",
+    "data_impact",
+    "email_followup",
+    "greeting",
+    "not_understood",
+    "open_enrollment",
+    "out_of_scope",
+    "outage_status",
+    "part_d",
+    "pharmacy",
+    "portal_registration",
+    "premium_payment",
+    "route_answer",
+    "therapy_prior_auth",
 ]

@@ -12,7 +12,6 @@ from bot.formatting import how_to_reach, sentence, when
 from bot.models import Channel
 from bot.services import routing, texts
 
-
 ALL_DOWN_NOTHING = (
     "I'm sorry: none of our phone lines or online services for this are working right now. "
     "We will post an announcement on the home page of our website when services are "
@@ -70,8 +69,14 @@ def route_answer(
         lines.append(no_channel_text(session, clock, audience, exclude=offer.unavailable))
     else:
         first, *rest = offer.usable
-        intro = texts.render(session, intro_key, intro_default, action=how_to_reach(first),
-                             channel=first.name, **values)
+        intro = texts.render(
+            session,
+            intro_key,
+            intro_default,
+            action=how_to_reach(first),
+            channel=first.name,
+            **values,
+        )
         lines.append(sentence(intro))
         for extra in rest[:alternatives]:
             lines.append(sentence(f"You can also {how_to_reach(extra)}"))

@@ -27,7 +27,11 @@ INTENT_LABELS = {
 
 def out_of_scope(session: Session, clock: Clock, audience: str = "member") -> Answer:
     return route_answer(
-        session, clock, "general", audience, "out_of_scope_intro",
+        session,
+        clock,
+        "general",
+        audience,
+        "out_of_scope_intro",
         "Sorry, I can't help with that here: I answer questions about your health plan and our "
         "current service status. For anything else about your plan, {action}",
         mention_down=False,
@@ -36,7 +40,11 @@ def out_of_scope(session: Session, clock: Clock, audience: str = "member") -> An
 
 def not_understood(session: Session, clock: Clock, audience: str = "member") -> Answer:
     return route_answer(
-        session, clock, "general", audience, "fallback_intro",
+        session,
+        clock,
+        "general",
+        audience,
+        "fallback_intro",
         "Sorry, I'm not sure I understood, and I'd rather not guess. Could you rephrase? "
         "You can ask about the pharmacy line, Medicare Part D, prior authorizations, claims or "
         "what's down right now. To reach a person, {action}",

@@ -12,40 +12,71 @@ from bot.services import rules, texts
 
 
 def pharmacy(session: Session, clock: Clock, audience: str = "member") -> Answer:
-    return route_answer(session, clock, "pharmacy", audience, "pharmacy_intro",
-                        "For help with prescriptions, {action}")
+    return route_answer(
+        session,
+        clock,
+        "pharmacy",
+        audience,
+        "pharmacy_intro",
+        "For help with prescriptions, {action}",
+    )
 
 
 def part_d(session: Session, clock: Clock, audience: str = "member") -> Answer:
-    return route_answer(session, clock, "part_d", audience, "part_d_intro",
-                        "If you have Medicare Part D and need assistance, {action}")
+    return route_answer(
+        session,
+        clock,
+        "part_d",
+        audience,
+        "part_d_intro",
+        "If you have Medicare Part D and need assistance, {action}",
+    )
 
 
 def contact(session: Session, clock: Clock, audience: str = "member") -> Answer:
     backlog = backlog_text(session, clock.now())
-    return route_answer(session, clock, "contact", audience, "contact_intro",
-                        "The best way to reach us right now is to {action}", alternatives=1,
-                        notes=[backlog] if backlog else None)
+    return route_answer(
+        session,
+        clock,
+        "contact",
+        audience,
+        "contact_intro",
+        "The best way to reach us right now is to {action}",
+        alternatives=1,
+        notes=[backlog] if backlog else None,
+    )
 
 
 def claims(session: Session, clock: Clock, audience: str = "member") -> Answer:
     """Where to see claims and benefits, with the 'current through' caveat while it applies."""
     notes = [freshness_sentence(row) for row in freshness_notes(session, clock.now())]
-    return route_answer(session, clock, "claims", audience, "claims_intro",
-                        "The best way to see your benefits and claims is the {channel}: {action}",
-                        notes=notes)
+    return route_answer(
+        session,
+        clock,
+        "claims",
+        audience,
+        "claims_intro",
+        "The best way to see your benefits and claims is the {channel}: {action}",
+        notes=notes,
+    )
 
 
 def portal_registration(session: Session, clock: Clock, audience: str = "member") -> Answer:
     requirement = texts.render(
-        session, "portal_registration_requirement",
+        session,
+        "portal_registration_requirement",
         "It's easy to register through our website: all you'll need is your member ID card. "
         "After registering, you can log in right away and view your information.",
     )
-    return route_answer(session, clock, "portal_registration", audience,
-                        "portal_registration_intro",
-                        "{requirement} Once you're in, {action}",
-                        requirement=requirement)
+    return route_answer(
+        session,
+        clock,
+        "portal_registration",
+        audience,
+        "portal_registration_intro",
+        "{requirement} Once you're in, {action}",
+        requirement=requirement,
+    )
 
 
 def open_enrollment(session: Session, clock: Clock, audience: str = "member") -> Answer:
@@ -56,8 +87,9 @@ def open_enrollment(session: Session, clock: Clock, audience: str = "member") ->
     if rule is not None and rule.starts_on and rule.ends_on:
         today = now.date()
         if today < rule.starts_on:
-            lead.append(f"{rule.title} starts {day(rule.starts_on)} and runs through "
-                        f"{day(rule.ends_on)}.")
+            lead.append(
+                f"{rule.title} starts {day(rule.starts_on)} and runs through {day(rule.ends_on)}."
+            )
         elif today <= rule.ends_on:
             lead.append(f"{rule.title} is open now, through {day(rule.ends_on)}.")
         else:
@@ -65,24 +97,42 @@ def open_enrollment(session: Session, clock: Clock, audience: str = "member") ->
     needs = set((rule.params or {}).get("specific_help_needs", [])) if rule else set()
     blocked = [i for i in current_incidents(session, now) if needs & set(i.affected_systems)]
     if blocked:
-        lead.append(texts.render(
-            session, "enrollment_limited",
-            "We're glad to answer general questions about open enrollment. Until our systems "
-            "are operating again, we can't answer specific questions, such as your enrollment "
-            "status, or help with completing forms. Once we're operating normally, please "
-            "contact us and we'll be glad to help you enroll.",
-        ))
-        return route_answer(session, clock, "enrollment", audience, "enrollment_general_intro",
-                            "For general questions in the meantime, {action}",
-                            lead=lead, mention_down=False)
-    return route_answer(session, clock, "enrollment", audience, "enrollment_intro",
-                        "For your enrollment status or help with forms, {action}", lead=lead)
+        lead.append(
+            texts.render(
+                session,
+                "enrollment_limited",
+                "We're glad to answer general questions about open enrollment. Until our systems "
+                "are operating again, we can't answer specific questions, such as your enrollment "
+                "status, or help with completing forms. Once we're operating normally, please "
+                "contact us and we'll be glad to help you enroll.",
+            )
+        )
+        return route_answer(
+            session,
+            clock,
+            "enrollment",
+            audience,
+            "enrollment_general_intro",
+            "For general questions in the meantime, {action}",
+            lead=lead,
+            mention_down=False,
+        )
+    return route_answer(
+        session,
+        clock,
+        "enrollment",
+        audience,
+        "enrollment_intro",
+        "For your enrollment status or help with forms, {action}",
+        lead=lead,
+    )
 
 
 def email_followup(session: Session, clock: Clock, audience: str = "member") -> Answer:
     now = clock.now()
     text = texts.render(
-        session, "email_followup",
+        session,
+        "email_followup",
         "We received your email and will reply as soon as we can; there is no need to send it "
         "again.",
     )
@@ -94,5 +144,12 @@ def email_followup(session: Session, clock: Clock, audience: str = "member") -> 
 
 def premium_payment(session: Session, clock: Clock, audience: str = "member") -> Answer:
     """Only payment channels that are up; a down website is named as down, never linked."""
-    return route_answer(session, clock, "payment", audience, "payment_intro",
-                        "To pay your premium, {action}", alternatives=1)
+    return route_answer(
+        session,
+        clock,
+        "payment",
+        audience,
+        "payment_intro",
+        "To pay your premium, {action}",
+        alternatives=1,
+    )

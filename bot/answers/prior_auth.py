@@ -92,29 +92,49 @@ def _vendor(session: Session, clock: Clock, case: PriorAuthCase, audience: str) 
             lead.append(vendor.text)
     waiver = rules.find_rule(session, "prior_auth_waiver")
     if waiver is not None and waiver.applies_on(clock.today()):
-        lead.append(f"The prior authorization waiver does not cover "
-                    f"{CATEGORY_LABELS[case.category]}.")
-    intro = ("To request prior authorization for {label}, {action}" if audience == "provider"
-             else "Your provider requests {label} prior authorization; to check on one, {action}")
-    return route_answer(session, clock, topic, audience, f"{topic}_intro", intro, lead=lead,
-                        label=CATEGORY_LABELS[case.category])
+        lead.append(
+            f"The prior authorization waiver does not cover {CATEGORY_LABELS[case.category]}."
+        )
+    intro = (
+        "To request prior authorization for {label}, {action}"
+        if audience == "provider"
+        else "Your provider requests {label} prior authorization; to check on one, {action}"
+    )
+    return route_answer(
+        session,
+        clock,
+        topic,
+        audience,
+        f"{topic}_intro",
+        intro,
+        lead=lead,
+        label=CATEGORY_LABELS[case.category],
+    )
 
 
 def _in_network(session: Session, clock: Clock, case: PriorAuthCase, audience: str) -> Answer:
     waiver = rules.find_rule(session, "prior_auth_waiver")
     on = case.service_date
     if waiver is not None and on is not None and waiver.applies_on(on):
-        text = (f"No prior authorization is needed for in-network {CATEGORY_LABELS[case.category]}"
-                f" on {day(on)}. {waiver.text}")
+        text = (
+            f"No prior authorization is needed for in-network {CATEGORY_LABELS[case.category]}"
+            f" on {day(on)}. {waiver.text}"
+        )
         return Answer(text=text, topic="prior_auth", audience=audience)
     lead = []
     if waiver is not None and on is not None:
-        lead.append(f"The prior authorization waiver covers in-network services {_window(waiver)}"
-                    f", so it does not apply to {day(on)}: the regular process applies.")
-    intro = ("Submit the request as usual: {action}" if audience == "provider"
-             else "Your provider submits the request as usual. For questions, {action}")
-    return route_answer(session, clock, "prior_auth", audience, "prior_auth_regular_intro",
-                        intro, lead=lead)
+        lead.append(
+            f"The prior authorization waiver covers in-network services {_window(waiver)}"
+            f", so it does not apply to {day(on)}: the regular process applies."
+        )
+    intro = (
+        "Submit the request as usual: {action}"
+        if audience == "provider"
+        else "Your provider submits the request as usual. For questions, {action}"
+    )
+    return route_answer(
+        session, clock, "prior_auth", audience, "prior_auth_regular_intro", intro, lead=lead
+    )
 
 
 def _out_of_network(session: Session, clock: Clock, case: PriorAuthCase, audience: str) -> Answer:
@@ -127,18 +147,32 @@ def _out_of_network(session: Session, clock: Clock, case: PriorAuthCase, audienc
         if audience == "provider":
             intro = "For an urgent out-of-network prior authorization, {action}"
         else:
-            intro = ("Your provider's office can request an urgent out-of-network prior "
-                     "authorization through our answering service, which alerts the on-call "
-                     "nurse. If you have questions, {action}")
+            intro = (
+                "Your provider's office can request an urgent out-of-network prior "
+                "authorization through our answering service, which alerts the on-call "
+                "nurse. If you have questions, {action}"
+            )
         return route_answer(session, clock, topic, audience, f"{topic}_intro_{audience}", intro)
     topic = params.get("non_urgent_route", "prior_auth_non_urgent_oon")
     lead = []
     if case.urgent and rule is not None and not in_window and on is not None:
-        lead.append(f"The urgent answering service covers services {_window(rule)}; for "
-                    f"{day(on)} the regular process applies.")
-    intro = ("Non-urgent out-of-network requests follow the regular process: {action}"
-             if audience == "provider"
-             else "Out-of-network requests follow the regular process through your provider. "
-                  "For questions, {action}")
-    return route_answer(session, clock, topic, audience, f"{topic}_intro_{audience}", intro,
-                        lead=lead)
+        lead.append(
+            f"The urgent answering service covers services {_window(rule)}; for "
+            f"{day(on)} the regular process applies."
+        )
+    intro = (
+        "Non-urgent out-of-network requests follow the regular process: {action}"
+        if audience == "provider"
+        else "Out-of-network requests follow the regular process through your provider. "
+        "For questions, {action}"
+    )
+    return route_answer(
+        session,
+        clock,
+        topic,
+        audience,
+        f"{topic}_intro_{audience}",
+        intro,
+        lead=lead,
+        alternatives=1 if audience == "provider" else 0,
+    )

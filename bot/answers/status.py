@@ -58,7 +58,8 @@ def outage_status(session: Session, clock: Clock, audience: str = "member") -> A
     if current:
         lines.extend(_incident_paragraph(incident, clock) for incident in current)
         visible = [
-            c for c in channel_service.list_channels(session)
+            c
+            for c in channel_service.list_channels(session)
             if c.public and c.audience in (audience, "all")
         ]
         down = [c.name for c in visible if c.status == "down"]
@@ -67,11 +68,14 @@ def outage_status(session: Session, clock: Clock, audience: str = "member") -> A
             lines.append(f"Not working right now: {', '.join(down)}.")
         if working:
             lines.append(f"Working: {', '.join(working)}.")
-        lines.append(texts.render(
-            session, "restored_announcement",
-            "We will post an announcement on the home page of our website when services are "
-            "restored.",
-        ))
+        lines.append(
+            texts.render(
+                session,
+                "restored_announcement",
+                "We will post an announcement on the home page of our website when services are "
+                "restored.",
+            )
+        )
     else:
         resolved = resolved_incidents(session, now)
         for incident in resolved:
@@ -83,14 +87,18 @@ def outage_status(session: Session, clock: Clock, audience: str = "member") -> A
             )
         if resolved:
             lines.append(backlog_text(session, now) or DEFAULT_BACKLOG)
-            lines.append(texts.render(
-                session, "data_catching_up",
-                "As our systems come back online, some data may not be the most recent while "
-                "our team updates it.",
-            ))
+            lines.append(
+                texts.render(
+                    session,
+                    "data_catching_up",
+                    "As our systems come back online, some data may not be the most recent while "
+                    "our team updates it.",
+                )
+            )
         else:
-            lines.append("There are no known service problems right now; all our lines are "
-                         "working.")
+            lines.append(
+                "There are no known service problems right now; all our lines are working."
+            )
     lines.append(f"(Status checked {when(now, clock)}.)")
     return Answer(text=" ".join(lines), topic="outage_status", audience=audience)
 
@@ -111,7 +119,8 @@ def data_impact(session: Session, clock: Clock, audience: str = "member") -> Ans
     """The approved statement, verbatim, with when it was confirmed. Never improvised."""
     now = clock.now()
     candidates = [
-        i for i in [*current_incidents(session, now), *resolved_incidents(session, now)]
+        i
+        for i in [*current_incidents(session, now), *resolved_incidents(session, now)]
         if i.data_impact_statement
     ]
     if not candidates:
@@ -124,8 +133,9 @@ def data_impact(session: Session, clock: Clock, audience: str = "member") -> Ans
     for incident in candidates:
         confirmed = incident.data_impact_confirmed_at or incident.updated_at
         stamp = f" (Statement confirmed {when(confirmed, clock)}.)" if confirmed else ""
-        lines.append(f"About the {incident.title.lower()}: \"{incident.data_impact_statement}\""
-                     f"{stamp}")
+        lines.append(
+            f'About the {incident.title.lower()}: "{incident.data_impact_statement}"{stamp}'
+        )
     return Answer(text=" ".join(lines), topic="data_impact", audience=audience)
 
 
@@ -134,12 +144,15 @@ def greeting(session: Session, clock: Clock) -> str:
     now = clock.now()
     current = current_incidents(session, now)
     hello = texts.render(
-        session, "greeting",
+        session,
+        "greeting",
         "Hi! I can help with pharmacy and Medicare Part D lines, prior authorizations, claims, "
         "enrollment, payments and how to reach us.",
     )
     if not current:
         return hello
     titles = "; ".join(i.title for i in current)
-    return (f"{hello} Heads-up: {titles} (as of {when(now, clock)}). "
-            "Ask me \"what's down?\" for details.")
+    return (
+        f"{hello} Heads-up: {titles} (as of {when(now, clock)}). "
+        'Ask me "what\'s down?" for details.'
+    )

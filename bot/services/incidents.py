@@ -56,9 +56,7 @@ def open_incident(session: Session, data: dict[str, Any], now: datetime) -> Inci
     return incident
 
 
-def update_incident(
-    session: Session, key: str, data: dict[str, Any], now: datetime
-) -> Incident:
+def update_incident(session: Session, key: str, data: dict[str, Any], now: datetime) -> Incident:
     incident = get_incident(session, key)
     _apply(session, incident, data, now)
     return incident
@@ -90,7 +88,11 @@ def post_update(
 
 
 def set_freshness(
-    session: Session, key: str, system: str, label: str, current_through: Any,
+    session: Session,
+    key: str,
+    system: str,
+    label: str,
+    current_through: Any,
     note: str | None = None,
 ) -> DataFreshness:
     incident = get_incident(session, key)
@@ -118,17 +120,27 @@ _TEXT_FIELDS = {
 def _apply(session: Session, incident: Incident, data: dict[str, Any], now: datetime) -> None:
     zone = now.tzinfo
     unknown = set(data) - {
-        *_TEXT_FIELDS, "key", "status", "started_at", "resolved_at", "affected_systems",
-        "channels", "data_impact_confirmed_at", "public",
+        *_TEXT_FIELDS,
+        "key",
+        "status",
+        "started_at",
+        "resolved_at",
+        "affected_systems",
+        "channels",
+        "data_impact_confirmed_at",
+        "public",
     }
     if unknown:
         raise Invalid(sorted(unknown)[0], "is not a field of an incident")
     for name, max_len in _TEXT_FIELDS.items():
         if name in data:
             required = name == "title"
-            setattr(incident, name, validation.text(name, data[name], max_len=max_len,
-                                                    required=required) or
-                    ("" if name == "summary" else None))
+            setattr(
+                incident,
+                name,
+                validation.text(name, data[name], max_len=max_len, required=required)
+                or ("" if name == "summary" else None),
+            )
     if incident.title is None:
         raise Invalid("title", "is required")
     if "status" in data:
@@ -137,7 +149,8 @@ def _apply(session: Session, incident: Incident, data: dict[str, Any], now: date
         incident.started_at = validation.aware_datetime("started_at", data["started_at"], zone)
     if "resolved_at" in data:
         incident.resolved_at = (
-            None if data["resolved_at"] is None
+            None
+            if data["resolved_at"] is None
             else validation.aware_datetime("resolved_at", data["resolved_at"], zone)
         )
     if incident.status == "resolved" and incident.resolved_at is None:
@@ -148,7 +161,8 @@ def _apply(session: Session, incident: Incident, data: dict[str, Any], now: date
     if "data_impact_confirmed_at" in data:
         value = data["data_impact_confirmed_at"]
         incident.data_impact_confirmed_at = (
-            None if value is None
+            None
+            if value is None
             else validation.aware_datetime("data_impact_confirmed_at", value, zone)
         )
     elif "data_impact_statement" in data:

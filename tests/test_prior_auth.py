@@ -1,0 +1,153 @@
+"""Prior authorization: which questions are asked, and what each case is told."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from helpers import run_action, tracker_for
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.prior_auth import ActionPriorAuthAnswer, ValidatePriorAuthForm
+from bot.answers.prior_auth import PriorAuthCase, answer, missing
+from bot.db import Store
+
+NOV_30 = date(2023, 11, 30)
+DEC_5 = date(2023, 12, 5)
+
+
+@pytest.mark.parametrize(
+    ("case", "still_needed"),
+    [
+        (PriorAuthCase(""), ["service_category"]),
+        (PriorAuthCase("advanced_imaging"), []),
+        (PriorAuthCase("pharmacy"), []),
+        (PriorAuthCase("other"), ["service_date", "network"]),
+        (PriorAuthCase("other", "in_network", service_date=NOV_30), []),
+        (PriorAuthCase("other", "out_of_network", service_date=NOV_30), ["urgency", "audience"]),
+        (PriorAuthCase("other", "out_of_network", True, NOV_30, "member"), []),
+        (PriorAuthCase("outpatient_therapy", service_date=date(2024, 12, 20)), []),
+        (PriorAuthCase("outpatient_therapy", service_date=NOV_30), ["network"]),
+    ],
+)
+def test_only_questions_that_change_the_answer_are_asked(
+    sqlite_store: Store, case: PriorAuthCase, still_needed: list[str]
+) -> None:
+    with sqlite_store.read() as s:
+        assert missing(case, s) == still_needed
+
+
+@pytest.mark.parametrize(
+    ("case", "must", "must_not"),
+    [
+        (
+            PriorAuthCase("other", "in_network", service_date=NOV_30),
+            ["No prior authorization is needed", "November 30, 2023"],
+            ["regular process"],
+        ),
+        (
+            PriorAuthCase("other", "in_network", service_date=DEC_5),
+            ["does not apply to December 5, 2023", "regular process"],
+            ["No prior authorization"],
+        ),
+        (
+            PriorAuthCase("advanced_imaging", audience="provider"),
+            ["Carelon", "waiver does not cover advanced imaging"],
+            ["No prior authorization"],
+        ),
+        (
+            PriorAuthCase("pharmacy", audience="provider"),
+            ["Vermont Blue Rx portal"],
+            ["No prior authorization"],
+        ),
+        (
+            PriorAuthCase("other", "out_of_network", True, NOV_30, "provider"),
+            ["802-371-0130", "on-call nurse"],
+            [],
+        ),
+        (
+            PriorAuthCase("other", "out_of_network", True, NOV_30, "member"),
+            ["provider's office", "answering service"],
+            ["802-371-0130"],
+        ),
+        (
+            PriorAuthCase("other", "out_of_network", False, NOV_30, "provider"),
+            ["regular process", "utilization management email"],
+            ["802-371-0130"],
+        ),
+        (
+            PriorAuthCase("other", "out_of_network", True, DEC_5, "provider"),
+            ["regular process applies"],
+            ["802-371-0130"],
+        ),
+    ],
+)
+def test_answers_follow_the_rules_in_the_store(
+    sqlite_store: Store, case: PriorAuthCase, must: list[str], must_not: list[str]
+) -> None:
+    with sqlite_store.read() as s:
+        text = answer(s, sqlite_store.clock, case).text
+    for needle in must:
+        assert needle in text
+    for needle in must_not:
+        assert needle not in text
+
+
+def test_waiver_dates_edited_in_the_store_change_the_answer(sqlite_store: Store) -> None:
+    from bot.services import rules
+
+    with sqlite_store.begin("ops") as s:
+        rules.upsert_rule(s, {"key": "prior_auth_waiver", "ends_on": "2023-12-10"})
+    with sqlite_store.read() as s:
+        text = answer(
+            s, sqlite_store.clock, PriorAuthCase("other", "in_network", service_date=DEC_5)
+        ).text
+    assert "No prior authorization is needed" in text
+
+
+def test_form_reads_the_date_from_free_text(sqlite_store: Store) -> None:
+    form = ValidatePriorAuthForm()
+    form.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
+    tracker = tracker_for(
+        "inform",
+        "it's on next tuesday",
+        slots={"requested_slot": "service_date", "service_category": "other"},
+    )
+    dispatcher = CollectingDispatcher()
+    extracted = asyncio.run(form.extract_service_date(dispatcher, tracker, {}))
+    assert extracted == {"service_date": "2023-12-05"}
+
+
+def test_form_says_when_it_cannot_read_a_date(sqlite_store: Store) -> None:
+    form = ValidatePriorAuthForm()
+    form.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
+    tracker = tracker_for(
+        "inform", "whenever the doctor says", slots={"requested_slot": "service_date"}
+    )
+    dispatcher = CollectingDispatcher()
+    assert asyncio.run(form.extract_service_date(dispatcher, tracker, {})) == {}
+    assert "couldn't read that date" in dispatcher.messages[0]["text"]
+
+
+def test_form_asks_only_what_is_missing(sqlite_store: Store) -> None:
+    form = ValidatePriorAuthForm()
+    form.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
+    tracker = tracker_for("ask_prior_auth", slots={"service_category": "advanced_imaging"})
+    needed = asyncio.run(form.required_slots([], CollectingDispatcher(), tracker, {}))
+    assert needed == []
+
+
+def test_answer_action_clears_the_case_but_keeps_the_audience(sqlite_store: Store) -> None:
+    slots = {
+        "service_category": "other",
+        "network": "in_network",
+        "service_date": "2023-11-30",
+        "audience": "provider",
+    }
+    texts, events = run_action(
+        ActionPriorAuthAnswer(), sqlite_store, tracker_for("inform", slots=slots)
+    )
+    assert "No prior authorization is needed" in texts[0]
+    cleared = {e["name"] for e in events if e.get("event") == "slot"}
+    assert cleared == {"service_category", "network", "urgency", "service_date"}
