@@ -17,7 +17,7 @@ export SENTRY_DSN :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help install run setup model test check lint typecheck nlu-validate stories clean
+.PHONY: help install run setup model test check lint typecheck nlu-validate eval clean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -54,10 +54,12 @@ typecheck: install ## mypy on bot/ and actions/
 	$(BIN)/mypy
 
 nlu-validate: install ## rasa data validate
-	$(BIN)/rasa data validate --data data/nlu data/rules --domain domain.yml --config config.yml \
-		--fail-on-warnings
+	$(BIN)/rasa data validate --data data/nlu data/rules --domain domain.yml --config config.yml
 
 check: lint typecheck nlu-validate ## All static checks
+
+eval: model ## NLU quality: per-intent table + confusion matrix in reports/nlu/
+	$(BIN)/bot nlu eval
 
 test: check model ## Every test: static checks, store, CLI, actions, conversations, end to end
 	$(BIN)/pytest -q -p no:cacheprovider

@@ -294,6 +294,29 @@ def cmd_nlp_link(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_nlu_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.nlu_tools import evaluate
+
+    if not args.model.is_file():
+        raise CliError(f"no trained model at {args.model}: run 'make model'")
+    print(f"evaluating {args.model} (loading the model takes a moment)...", flush=True)
+    results = evaluate.evaluate(
+        args.model, args.held_out or evaluate.DEFAULT_HELD_OUT, args.clinc or evaluate.DEFAULT_CLINC
+    )
+    evaluate.write_reports(results, args.out)
+    print(evaluate.table(results))
+    print(f"reports written to {args.out}")
+    floors = {"accuracy": args.min_accuracy, "macro_f1": args.min_macro_f1,
+              "oos_rate": args.min_oos_rate}
+    failed = [f"{name} {getattr(results, name):.3f} < {floor}"
+              for name, floor in floors.items()
+              if floor is not None and (getattr(results, name) or 0.0) < floor]
+    if failed:
+        print("bot: error: below the floor: " + "; ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
 # --- servers ----------------------------------------------------------------------------------
 
 
@@ -395,6 +418,16 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     lk = nl.add_parser("link", help="link var/spacy-en to the English pipeline")
     lk.add_argument("--blank", action="store_true", help="use a blank pipeline (no model)")
     lk.set_defaults(func=cmd_nlp_link)
+
+    ev = nl.add_parser("eval", help="measure intent accuracy on held-out and CLINC data")
+    ev.add_argument("--model", type=Path, default=Path("models/assistant.tar.gz"))
+    ev.add_argument("--held-out", dest="held_out", type=Path, default=None)
+    ev.add_argument("--clinc", type=Path, default=None)
+    ev.add_argument("--out", type=Path, default=Path("reports/nlu"))
+    ev.add_argument("--min-accuracy", dest="min_accuracy", type=float)
+    ev.add_argument("--min-macro-f1", dest="min_macro_f1", type=float)
+    ev.add_argument("--min-oos-rate", dest="min_oos_rate", type=float)
+    ev.set_defaults(func=cmd_nlu_eval)
 
     run = sub.add_parser("run", help="start the action server and the Rasa server")
     run.add_argument("--model", type=Path, default=Path("models"))
