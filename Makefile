@@ -17,7 +17,7 @@ export SENTRY_DSN :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help install run setup model test check lint typecheck nlu-validate eval clean
+.PHONY: help lock install run setup model test check lint typecheck nlu-check nlu-report eval clean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -28,8 +28,14 @@ help: ## Show the targets
 
 $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --extra dev
-	$(BIN)/bot nlp link
+	$(BIN)/bot nlu link
 	@touch $@
+
+lock: | $(UV) ## Re-resolve uv.lock from scratch (an incremental re-lock drops TensorFlow's deps)
+	rm -f uv.lock
+	$(UV) lock
+	@awk '/^name = "tensorflow"$$/,/^wheels/' uv.lock | grep -q tensorboard \
+		|| { echo "uv.lock lost tensorflow's dependencies"; exit 1; }
 
 install: $(BIN)/.installed ## Create the virtualenv from uv.lock (no network at run time)
 
@@ -53,10 +59,16 @@ lint: install ## ruff
 typecheck: install ## mypy on bot/ and actions/
 	$(BIN)/mypy
 
-nlu-validate: install ## rasa data validate
-	$(BIN)/rasa data validate --data data/nlu data/rules --domain domain.yml --config config.yml
+check: lint typecheck nlu-check ## All static checks
 
-check: lint typecheck nlu-validate ## All static checks
+nlu-check: install ## Training-data checks with file:line messages (no training)
+	@status=0; \
+	$(BIN)/rasa data validate --data data/nlu data/rules --domain domain.yml --config config.yml || status=1; \
+	$(BIN)/bot nlu check --data data/nlu --domain domain.yml || status=1; \
+	exit $$status
+
+nlu-report: install ## Train NLU only, evaluate, compare with reports/nlu/baseline.json
+	$(BIN)/bot nlu report
 
 eval: model ## NLU quality: per-intent table + confusion matrix in reports/nlu/
 	$(BIN)/bot nlu eval
@@ -65,4 +77,5 @@ test: check model ## Every test: static checks, store, CLI, actions, conversatio
 	$(BIN)/pytest -q -p no:cacheprovider
 
 clean: ## Remove the virtualenv, models and local store
-	rm -rf $(VENV) .tools models var reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools models var .pytest_cache .mypy_cache .ruff_cache
+	find reports -mindepth 1 ! -path reports/nlu ! -name baseline.json -delete 2>/dev/null || true

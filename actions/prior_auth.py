@@ -6,17 +6,18 @@ import logging
 from datetime import date
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.base import StoreAction, date_in_message, shared_store
+from actions.base import StoreAction, shared_store
 from bot import answers
 from bot.answers import prior_auth
 from bot.clock import Clock
+from bot.dates import parse_date
 from bot.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def case_from(tracker: Tracker, slots: dict[str, Any] | None = None) -> prior_au
     raw_date = values.get("service_date")
     try:
         service_date = date.fromisoformat(raw_date) if raw_date else None
-    except ValueError:
+    except (TypeError, ValueError):
         service_date = None
     urgency = values.get("urgency")
     return prior_auth.PriorAuthCase(
@@ -66,21 +67,18 @@ class ValidatePriorAuthForm(FormValidationAction):
             log.warning("prior-auth form could not read the store: %s", type(exc).__name__)
             return []
 
-    async def extract_service_date(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def validate_service_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A date from the message that started the form, or the answer to 'what date?'."""
-        asked = tracker.get_slot("requested_slot") == "service_date"
-        today = self.store_factory().clock.today()
-        found = date_in_message(tracker, today, whole_text=asked)
+        """Turn 'dec 5', '12/05' or 'next tuesday' into an ISO date, or ask again politely."""
+        found = parse_date(str(value or ""), self.store_factory().clock.today())
         if found is not None:
             return {"service_date": found.isoformat()}
-        if asked and tracker.latest_message.get("intent", {}).get("name") == "inform":
-            dispatcher.utter_message(
-                text='Sorry, I couldn\'t read that date. Please give it like "Dec 5", '
-                '"12/05" or "next Tuesday".'
-            )
-        return {}
+        dispatcher.utter_message(
+            text='Sorry, I couldn\'t read that date. Please give it like "Dec 5", '
+            '"12/05" or "next Tuesday".'
+        )
+        return {"service_date": None}
 
     async def validate_service_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -88,6 +86,27 @@ class ValidatePriorAuthForm(FormValidationAction):
         if value in prior_auth.CATEGORIES:
             return {"service_category": value}
         return {"service_category": None}
+
+
+class ActionStartPriorAuth(Action):
+    """Start each request fresh: keep only what this message says (and who the person is)."""
+
+    def name(self) -> str:
+        return "action_start_prior_auth"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        entities = {
+            e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities", [])
+        }
+        mentioned = {
+            "service_category": entities.get("service_category"),
+            "network": entities.get("network"),
+            "urgency": entities.get("urgency"),
+            "service_date": entities.get("DATE"),
+        }
+        return [SlotSet(name, mentioned[name]) for name in CASE_SLOTS]
 
 
 class ActionPriorAuthAnswer(StoreAction):

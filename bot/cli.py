@@ -23,7 +23,9 @@ from bot.db import Store
 from bot.errors import StoreError
 from bot.formatting import how_to_reach, when
 from bot.models import AuditEntry
+from bot.nlu_tools.commands import add_commands as add_nlu_commands
 from bot.services import channels, incidents, routing
+from bot.web.commands import add_commands as add_web_commands
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -34,7 +36,7 @@ class CliError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit 2, no usage dump
-        self.exit(2, f"bot: error: {message} (see 'bot {self.prog.split(' ', 1)[-1]} --help')\n")
+        self.exit(2, f"bot: error: {message} (see '{self.prog} --help')\n")
 
 
 def _store(settings: Settings) -> Store:
@@ -306,14 +308,45 @@ def cmd_nlu_eval(args: argparse.Namespace, settings: Settings) -> int:
     evaluate.write_reports(results, args.out)
     print(evaluate.table(results))
     print(f"reports written to {args.out}")
-    floors = {"accuracy": args.min_accuracy, "macro_f1": args.min_macro_f1,
-              "oos_rate": args.min_oos_rate}
-    failed = [f"{name} {getattr(results, name):.3f} < {floor}"
-              for name, floor in floors.items()
-              if floor is not None and (getattr(results, name) or 0.0) < floor]
+    floors = {
+        "accuracy": args.min_accuracy,
+        "macro_f1": args.min_macro_f1,
+        "oos_rate": args.min_oos_rate,
+    }
+    failed = [
+        f"{name} {getattr(results, name):.3f} < {floor}"
+        for name, floor in floors.items()
+        if floor is not None and (getattr(results, name) or 0.0) < floor
+    ]
     if failed:
         print("bot: error: below the floor: " + "; ".join(failed), file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """What the assistant would answer a caller, with intent, routing and incidents."""
+    from bot import lookup
+
+    text = " ".join(args.text).strip()
+    if not text:
+        raise CliError('say what the caller asked, e.g. bot ask "is the pharmacy line working"')
+    try:
+        parsed = lookup.parse_remote(text, settings.rasa_url, settings.rasa_token)
+    except lookup.ParseUnavailable:
+        print(
+            "(assistant not running: loading the model here, this takes a moment)",
+            file=sys.stderr,
+            flush=True,
+        )
+        parsed = lookup.parse_local(text, args.model)
+    store = _store(settings)
+    try:
+        with store.read() as session:
+            view = lookup.describe(session, store.clock, parsed, args.audience)
+    finally:
+        store.dispose()
+    print(json.dumps(view, indent=2) if args.json else lookup.render_text(view))
     return 0
 
 
@@ -324,7 +357,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.supervisor import run_all
 
     return run_all(
-        settings, model=args.model, rasa_port=args.rasa_port, actions_port=args.actions_port
+        settings,
+        model=args.model,
+        rasa_port=args.rasa_port,
+        actions_port=args.actions_port,
+        ops_port=args.ops_port,
     )
 
 
@@ -414,7 +451,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     au.add_argument("--entity", help="channels, incidents, routes, date_rules, answer_texts …")
     au.set_defaults(func=cmd_audit)
 
-    nl = sub.add_parser("nlp", help="language pipeline").add_subparsers(dest="nlp", required=True)
+    nl = sub.add_parser(
+        "nlu", help="language understanding: pipeline link, evaluation"
+    ).add_subparsers(dest="nlu", required=True)
     lk = nl.add_parser("link", help="link var/spacy-en to the English pipeline")
     lk.add_argument("--blank", action="store_true", help="use a blank pipeline (no model)")
     lk.set_defaults(func=cmd_nlp_link)
@@ -428,12 +467,22 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ev.add_argument("--min-macro-f1", dest="min_macro_f1", type=float)
     ev.add_argument("--min-oos-rate", dest="min_oos_rate", type=float)
     ev.set_defaults(func=cmd_nlu_eval)
+    add_nlu_commands(nl, settings)  # check, report, inbox, add (trainer tooling)
+
+    ask = sub.add_parser("ask", help="agent lookup: what would the assistant answer?")
+    ask.add_argument("text", nargs="+", help="what the caller said")
+    ask.add_argument("--audience", default="member", choices=["member", "provider"])
+    ask.add_argument("--model", type=Path, default=Path("models/assistant.tar.gz"))
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(func=cmd_ask)
 
     run = sub.add_parser("run", help="start the action server and the Rasa server")
     run.add_argument("--model", type=Path, default=Path("models"))
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
+    run.add_argument("--ops-port", type=int, default=8080)
     run.set_defaults(func=cmd_run)
+    add_web_commands(sub, settings)  # token create|list|revoke, serve (HTTP API)
     return parser
 
 
@@ -465,6 +514,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        logging.getLogger("bot.cli").debug("unexpected error", exc_info=True)
+        print(
+            f"bot: error: unexpected {type(exc).__name__}; rerun with BOT_LOG_LEVEL=DEBUG "
+            "for details",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

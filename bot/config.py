@@ -42,7 +42,18 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     log_level: str = "INFO"
     actor: str = "unknown"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = None
+    #: The Rasa server's address as a browser sees it (the chat widget posts there).
+    public_rasa_url: str = "http://127.0.0.1:5005"
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Operations HTTP API (bot serve): browser origins allowed to read /status.json, and
+    # write budgets per API token and per client address.
+    cors_origins: tuple[str, ...] = ()
+    api_writes_per_minute: int = 30
+    api_writes_per_minute_per_ip: int = 60
+    #: Rasa's SQL tracker store, read by ``bot nlu inbox`` (None: pass --tracker-url).
+    tracker_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,4 +74,30 @@ class Settings:
             timezone=timezone,
             log_level=env.get("BOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
             actor=env.get("BOT_ACTOR", "").strip() or env.get("USER", "unknown") or "unknown",
+            rasa_url=env.get("BOT_RASA_URL", "").strip() or "http://127.0.0.1:5005",
+            rasa_token=env.get("BOT_RASA_TOKEN", "").strip() or None,
+            public_rasa_url=env.get("BOT_PUBLIC_RASA_URL", "").strip()
+            or env.get("BOT_RASA_URL", "").strip()
+            or "http://127.0.0.1:5005",
+            cors_origins=tuple(
+                o.strip().rstrip("/")
+                for o in env.get("BOT_CORS_ORIGINS", "").split(",")
+                if o.strip()
+            ),
+            api_writes_per_minute=_positive_int(env, "BOT_API_WRITES_PER_MINUTE", 30),
+            api_writes_per_minute_per_ip=_positive_int(env, "BOT_API_WRITES_PER_MINUTE_PER_IP", 60),
+            tracker_url=env.get("BOT_TRACKER_URL", "").strip() or None,
         )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r} must be a whole number of at least 1")
+    return value

@@ -33,6 +33,10 @@ def parse_date(text: str, today: date) -> date | None:
     if not text or not text.strip():
         return None
     lowered = text.lower().strip()
+    try:
+        return date.fromisoformat(lowered)
+    except ValueError:
+        pass
     for word, offset in _RELATIVE_DAYS.items():
         if re.search(rf"\b{word}\b", lowered):
             return today + timedelta(days=offset)

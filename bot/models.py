@@ -217,3 +217,21 @@ class AuditEntry(Base):
     action = Column(String(16), nullable=False)
     before = Column(JSON, nullable=True)
     after = Column(JSON, nullable=True)
+
+
+class ApiToken(Base):
+    """A bearer token for the operations API: only its SHA-256 is stored, never the token.
+
+    Not audited by the flush hook (it is not store content the assistant says);
+    :mod:`bot.services.tokens` writes audit entries for issue and revoke itself.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    created_by = Column(String(120), nullable=True)
+    revoked_at = Column(UTCDateTime, nullable=True)

@@ -7,6 +7,7 @@ too and the exit code says so, so a broken assistant never looks half alive.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 from bot.config import PROJECT_ROOT, Settings, disable_phone_home
 
 STOP_GRACE_SECONDS = 15
+TOKEN_PLACEHOLDER = "<rasa-token>"
 
 
 @dataclass
@@ -33,9 +35,13 @@ def rasa_executable() -> str:
 
 
 def children(
-    model: Path, rasa_port: int, actions_port: int, host: str = "127.0.0.1"
+    model: Path, rasa_port: int, actions_port: int, ops_port: int, host: str = "127.0.0.1"
 ) -> list[Child]:
+    """The processes of the assistant. Rasa's HTTP API is token-protected and local-only;
+    only the operations service's pages may call it from a browser (CORS)."""
     rasa = rasa_executable()
+    bot = str(Path(sys.executable).with_name("bot"))
+    pages = [f"http://{host}:{ops_port}", f"http://localhost:{ops_port}"]
     return [
         Child(
             "actions",
@@ -57,8 +63,18 @@ def children(
                 "credentials.yml",
                 "--endpoints",
                 "endpoints.yml",
+                "--enable-api",
+                "--auth-token",
+                TOKEN_PLACEHOLDER,
+                "--cors",
+                *pages,
             ],
             f"http://{host}:{rasa_port}/",
+        ),
+        Child(
+            "operations",
+            [bot, "serve", "--host", host, "--port", str(ops_port)],
+            f"http://{host}:{ops_port}/healthz",
         ),
     ]
 
@@ -86,10 +102,17 @@ def stop(procs: list[Child]) -> None:
             child.process.wait()
 
 
-def run_all(settings: Settings, *, model: Path, rasa_port: int, actions_port: int) -> int:
+def run_all(
+    settings: Settings, *, model: Path, rasa_port: int, actions_port: int, ops_port: int
+) -> int:
     env = dict(os.environ)
     disable_phone_home(env)
-    procs = children(model, rasa_port, actions_port)
+    # The agents' lookup parses through Rasa's HTTP API: protect it with a per-run secret.
+    env["BOT_RASA_TOKEN"] = settings.rasa_token or secrets.token_urlsafe(24)
+    env.setdefault("BOT_RASA_URL", f"http://127.0.0.1:{rasa_port}")
+    procs = children(model, rasa_port, actions_port, ops_port)
+    for child in procs:
+        child.argv = [env["BOT_RASA_TOKEN"] if a == TOKEN_PLACEHOLDER else a for a in child.argv]
     stopping = False
 
     def _on_signal(signum: int, _frame: object) -> None:
@@ -114,8 +137,13 @@ def run_all(settings: Settings, *, model: Path, rasa_port: int, actions_port: in
                     return 1
             if not announced and all(_healthy(c.health_url) for c in procs):
                 print(
-                    f"bot run: assistant ready. REST channel: "
-                    f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook  (Ctrl-C stops)",
+                    "bot run: assistant ready.\n"
+                    f"  member chat:   http://127.0.0.1:{ops_port}/chat\n"
+                    f"  agent lookup:  http://127.0.0.1:{ops_port}/agent "
+                    "(token: bot token create NAME --role agent)\n"
+                    f"  status feed:   http://127.0.0.1:{ops_port}/status.json\n"
+                    f"  REST channel:  http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
+                    "  Ctrl-C stops everything.",
                     flush=True,
                 )
                 announced = True

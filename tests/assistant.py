@@ -70,13 +70,38 @@ def _wait(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> N
     raise TimeoutError(f"{url} not up after {START_TIMEOUT}s")
 
 
+def production_endpoints(actions_port: int, tracker_db: str, lock_prefix: str) -> str:
+    """Endpoints as production runs them: trackers in PostgreSQL, conversation locks in Redis."""
+    return (
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n  port: 5432\n"
+        f"  username: postgres\n  db: {tracker_db}\n  login_db: test\n"
+        "lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: 6379\n  db: 1\n"
+        f"  key_prefix: {lock_prefix}\n"
+    )
+
+
 @contextmanager
-def running_assistant(workdir: Path, database_url: str, now: str) -> Iterator[Assistant]:
+def running_assistant(
+    workdir: Path,
+    database_url: str,
+    now: str,
+    *,
+    tracker_db: str | None = None,
+    cors: str | None = None,
+    api_token: str | None = None,
+) -> Iterator[Assistant]:
+    """Action server + Rasa server; with ``tracker_db``, PostgreSQL trackers and Redis locks."""
     if not MODEL.is_file():
         raise RuntimeError(f"no trained model at {MODEL}: run 'make model' (make test does)")
     rasa_port, actions_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    if tracker_db:
+        endpoints.write_text(production_endpoints(actions_port, tracker_db, workdir.name))
+    else:
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        )
     env = {
         **os.environ,
         "BOT_DATABASE_URL": database_url,
@@ -104,6 +129,10 @@ def running_assistant(workdir: Path, database_url: str, now: str) -> Iterator[As
             str(endpoints),
         ],
     ]
+    if cors:
+        commands[1] += ["--cors", cors]
+    if api_token:
+        commands[1] += ["--enable-api", "--auth-token", api_token]
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = []
     try:

@@ -50,7 +50,7 @@ def postgres_server() -> str:
     return POSTGRES_ADMIN_URL
 
 
-def _fresh_postgres_database(admin_url: str) -> tuple[str, str]:
+def fresh_postgres_database(admin_url: str) -> tuple[str, str]:
     name = f"bot_test_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -60,7 +60,7 @@ def _fresh_postgres_database(admin_url: str) -> tuple[str, str]:
     return name, f"{base}/{name}"
 
 
-def _drop_postgres_database(admin_url: str, name: str) -> None:
+def drop_postgres_database(admin_url: str, name: str) -> None:
     engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -74,11 +74,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     admin = request.getfixturevalue("postgres_server")
-    name, url = _fresh_postgres_database(admin)
+    name, url = fresh_postgres_database(admin)
     try:
         yield url
     finally:
-        _drop_postgres_database(admin, name)
+        drop_postgres_database(admin, name)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from helpers import run_action, tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.prior_auth import ActionPriorAuthAnswer, ValidatePriorAuthForm
+from actions.prior_auth import ActionPriorAuthAnswer, ActionStartPriorAuth, ValidatePriorAuthForm
 from bot.answers.prior_auth import PriorAuthCase, answer, missing
 from bot.db import Store
 
@@ -109,25 +109,44 @@ def test_waiver_dates_edited_in_the_store_change_the_answer(sqlite_store: Store)
 def test_form_reads_the_date_from_free_text(sqlite_store: Store) -> None:
     form = ValidatePriorAuthForm()
     form.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
-    tracker = tracker_for(
-        "inform",
-        "it's on next tuesday",
-        slots={"requested_slot": "service_date", "service_category": "other"},
-    )
+    tracker = tracker_for("inform", "it's on next tuesday")
     dispatcher = CollectingDispatcher()
-    extracted = asyncio.run(form.extract_service_date(dispatcher, tracker, {}))
-    assert extracted == {"service_date": "2023-12-05"}
+    validated = asyncio.run(
+        form.validate_service_date("it's on next tuesday", dispatcher, tracker, {})
+    )
+    assert validated == {"service_date": "2023-12-05"}
+    assert dispatcher.messages == []
 
 
 def test_form_says_when_it_cannot_read_a_date(sqlite_store: Store) -> None:
     form = ValidatePriorAuthForm()
     form.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
-    tracker = tracker_for(
-        "inform", "whenever the doctor says", slots={"requested_slot": "service_date"}
-    )
+    tracker = tracker_for("inform", "whenever the doctor says")
     dispatcher = CollectingDispatcher()
-    assert asyncio.run(form.extract_service_date(dispatcher, tracker, {})) == {}
+    validated = asyncio.run(
+        form.validate_service_date("whenever the doctor says", dispatcher, tracker, {})
+    )
+    assert validated == {"service_date": None}
     assert "couldn't read that date" in dispatcher.messages[0]["text"]
+
+
+def test_start_keeps_only_what_this_message_says() -> None:
+    tracker = tracker_for(
+        "ask_prior_auth",
+        "prior auth for an MRI on dec 5",
+        slots={"service_date": "today", "network": "out_of_network", "audience": "provider"},
+        entities=[
+            {"entity": "service_category", "value": "advanced_imaging"},
+            {"entity": "DATE", "value": "dec 5"},
+        ],
+    )
+    events = asyncio.run(ActionStartPriorAuth().run(CollectingDispatcher(), tracker, {}))
+    assert {e["name"]: e["value"] for e in events} == {
+        "service_category": "advanced_imaging",
+        "network": None,
+        "urgency": None,
+        "service_date": "dec 5",
+    }
 
 
 def test_form_asks_only_what_is_missing(sqlite_store: Store) -> None:

@@ -22,7 +22,7 @@ from bot.config import PROJECT_ROOT
 
 HONEST = {"out_of_scope", "nlu_fallback"}
 DEFAULT_HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
-DEFAULT_CLINC = (PROJECT_ROOT / ".." / "shared" / "datasets" / "clinc150" / "out_of_domain.json")
+DEFAULT_CLINC = PROJECT_ROOT / ".." / "shared" / "datasets" / "clinc150" / "out_of_domain.json"
 DEFAULT_REPORTS = PROJECT_ROOT / "reports" / "nlu"
 
 
@@ -72,8 +72,13 @@ def _effective(gold: str, predicted: str) -> str:
 
 
 async def _predict(model: Path, texts: list[str]) -> list[tuple[str, float]]:
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa logs every parsed message text at debug level; keep texts out of the output.
+    configure_structlog(logging.WARNING)
     agent = Agent.load(str(model))
     out = []
     for text in texts:
@@ -83,7 +88,9 @@ async def _predict(model: Path, texts: list[str]) -> list[tuple[str, float]]:
     return out
 
 
-def evaluate(model: Path, held_out: Path = DEFAULT_HELD_OUT, clinc: Path = DEFAULT_CLINC) -> Results:
+def evaluate(
+    model: Path, held_out: Path = DEFAULT_HELD_OUT, clinc: Path = DEFAULT_CLINC
+) -> Results:
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
     examples = load_held_out(held_out)
@@ -97,8 +104,12 @@ def evaluate(model: Path, held_out: Path = DEFAULT_HELD_OUT, clinc: Path = DEFAU
         gold, pred, labels=labels, zero_division=0
     )
     per_intent = {
-        label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
-                "f1": round(float(f), 4), "support": int(s)}
+        label: {
+            "precision": round(float(p), 4),
+            "recall": round(float(r), 4),
+            "f1": round(float(f), 4),
+            "support": int(s),
+        }
         for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
     }
     misclassified = [
@@ -106,7 +117,7 @@ def evaluate(model: Path, held_out: Path = DEFAULT_HELD_OUT, clinc: Path = DEFAU
         for (text, g), (p, c), eff in zip(examples, held_pred, pred, strict=True)
         if eff != g
     ]
-    oos_pred = predictions[len(examples):]
+    oos_pred = predictions[len(examples) :]
     oos_rate = (sum(p in HONEST for p, _ in oos_pred) / len(oos_pred)) if oos_pred else None
     return Results(
         accuracy=float(accuracy_score(gold, pred)),
@@ -122,8 +133,10 @@ def evaluate(model: Path, held_out: Path = DEFAULT_HELD_OUT, clinc: Path = DEFAU
 def table(results: Results) -> str:
     lines = ["| intent | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
     for label, m in results.per_intent.items():
-        lines.append(f"| {label} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} "
-                     f"| {m['support']} |")
+        lines.append(
+            f"| {label} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} "
+            f"| {m['support']} |"
+        )
     oos = "n/a" if results.oos_rate is None else f"{results.oos_rate:.1%}"
     lines += [
         "",
@@ -139,8 +152,12 @@ def write_reports(results: Results, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(results.as_dict(), indent=2) + "\n")
     (out / "intent_report.md").write_text("# NLU report (held-out set)\n\n" + table(results) + "\n")
-    errors = ["# Misclassified held-out messages", "", "| text | expected | got | confidence |",
-              "|---|---|---|---:|"]
+    errors = [
+        "# Misclassified held-out messages",
+        "",
+        "| text | expected | got | confidence |",
+        "|---|---|---|---:|",
+    ]
     for row in results.misclassified:
         text = row["text"].replace("|", "\\|")
         errors.append(f"| {text} | {row['gold']} | {row['predicted']} | {row['confidence']} |")
@@ -173,8 +190,15 @@ def _confusion_png(results: Results, path: Path) -> None:
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     for (i, j), value in np.ndenumerate(matrix):
         if value:
-            ax.text(j, i, str(value), ha="center", va="center", fontsize=6,
-                    color="white" if value > matrix.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                str(value),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if value > matrix.max() / 2 else "black",
+            )
     ax.set_xlabel("predicted")
     ax.set_ylabel("expected")
     ax.set_title("Intent confusion matrix (held-out set)")

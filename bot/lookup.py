@@ -1,0 +1,157 @@
+"""The call-center lookup: what the assistant would answer, and why, in one view.
+
+Given what a caller said, returns the recognised intent and confidence, the answer the
+assistant would give now, the live routing table for that topic, the active incident
+timeline and the data-freshness notes. Used by `bot ask` and the agent page.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.answers.registry import REGISTRY, lookup
+from bot.answers.status import current_incidents, freshness_notes
+from bot.clock import Clock
+from bot.formatting import day, how_to_reach
+from bot.services import routing
+
+
+@dataclass
+class Parse:
+    intent: str
+    confidence: float
+    ranking: list[dict[str, Any]]
+
+
+class ParseUnavailable(RuntimeError):
+    """The language model could not be reached or loaded."""
+
+
+def parse_remote(text: str, rasa_url: str, token: str | None, timeout: float = 10) -> Parse:
+    """Ask a running Rasa server (``--enable-api``) to parse ``text``."""
+    url = rasa_url.rstrip("/") + "/model/parse"
+    if token:
+        url += f"?token={token}"
+    request = urllib.request.Request(
+        url, data=json.dumps({"text": text}).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            data = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise ParseUnavailable(f"the Rasa server at {rasa_url} did not answer") from exc
+    return _from_parse(data)
+
+
+def parse_local(text: str, model: Path) -> Parse:
+    """Load the trained model in this process (slow: for the terminal when no server runs)."""
+    import asyncio
+    import logging
+
+    if not model.is_file():
+        raise ParseUnavailable(f"no trained model at {model}: run 'make model'")
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    agent = Agent.load(str(model))
+    return _from_parse(asyncio.run(agent.parse_message(text)))
+
+
+def _from_parse(data: dict[str, Any]) -> Parse:
+    intent = data.get("intent") or {}
+    return Parse(
+        intent=str(intent.get("name") or "nlu_fallback"),
+        confidence=float(intent.get("confidence") or 0.0),
+        ranking=[
+            {"name": r.get("name"), "confidence": round(float(r.get("confidence") or 0), 3)}
+            for r in (data.get("intent_ranking") or [])[:5]
+        ],
+    )
+
+
+def describe(
+    session: Session, clock: Clock, parsed: Parse, audience: str = "member"
+) -> dict[str, Any]:
+    """Everything an agent needs on one screen, as plain data."""
+    now = clock.now()
+    entry = REGISTRY.get(parsed.intent)
+    answer = lookup(session, clock, parsed.intent, audience)
+    topic = entry.topic if entry else routing.GENERAL
+    offer = routing.offer(session, topic, audience)
+    first_usable = offer.usable[0].key if offer.usable else None
+    return {
+        "intent": parsed.intent,
+        "confidence": round(parsed.confidence, 3),
+        "ranking": parsed.ranking,
+        "audience": audience,
+        "answer": answer.text if answer else None,
+        "topic": topic,
+        "routing": [
+            {
+                "position": i,
+                "channel": c.key,
+                "name": c.name,
+                "status": c.status,
+                "note": c.status_note,
+                "how": how_to_reach(c),
+                "offered": c.key == first_usable,
+            }
+            for i, c in enumerate(offer.ordered, start=1)
+        ],
+        "incidents": [
+            {
+                "key": i.key,
+                "title": i.title,
+                "status": i.status,
+                "started_at": clock.local(i.started_at).isoformat(),
+                "timeline": [
+                    {"at": clock.local(u.posted_at).isoformat(), "body": u.body}
+                    for u in i.updates
+                    if u.public
+                ],
+            }
+            for i in current_incidents(session, now)
+        ],
+        "freshness": [
+            f"{row.label} is current through {day(row.current_through)}."
+            for row in freshness_notes(session, now)
+        ],
+        "as_of": now.isoformat(),
+    }
+
+
+def render_text(view: dict[str, Any]) -> str:
+    """The lookup for a terminal."""
+    lines = [
+        f"Intent: {view['intent']} (confidence {view['confidence']:.2f}); audience: "
+        f"{view['audience']}",
+        "",
+        "Answer the assistant would give:",
+        f"  {view['answer'] or '(small talk: no store answer)'}",
+        "",
+        f"Routing for '{view['topic']}':",
+    ]
+    for row in view["routing"]:
+        mark = "OFFER" if row["offered"] else ("down " if row["status"] == "down" else "     ")
+        note = f" — {row['note']}" if row["note"] else ""
+        lines.append(f"  {row['position']}. [{mark}] {row['name']} ({row['status']}){note}")
+    lines.append("")
+    if view["incidents"]:
+        for inc in view["incidents"]:
+            lines.append(f"Incident: {inc['title']} [{inc['status']}] since {inc['started_at']}")
+            for update in inc["timeline"]:
+                lines.append(f"  {update['at']}  {update['body']}")
+    else:
+        lines.append("No active incidents.")
+    for note in view["freshness"]:
+        lines.append(f"Data: {note}")
+    lines.append(f"(as of {view['as_of']})")
+    return "\n".join(lines)

@@ -1,0 +1,47 @@
+"""What the HTTP service needs to run: built from :class:`bot.config.Settings` or by tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import STORE_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    database_url: str
+    clock: Clock
+    #: Browser origins allowed to read /status.json cross-site (exact match, no wildcard).
+    cors_origins: tuple[str, ...] = ()
+    writes_per_minute_per_token: int = 30
+    writes_per_minute_per_ip: int = 60
+    #: Largest accepted request body; larger ones get 413 before we parse them.
+    client_max_size: int = 64 * 1024
+    #: Longer than the store's own connect/statement timeouts, so the database gives up
+    #: first and a write is never reported as failed while it still commits behind us.
+    store_timeout: float = STORE_TIMEOUT_SECONDS + 3.0
+    store_threads: int = 8
+    #: The Rasa server: parsed by the agents' lookup (token-protected HTTP API) and
+    #: posted to by the member chat widget (its public address).
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = None
+    public_rasa_url: str = "http://127.0.0.1:5005"
+    #: Injectable for the rate limiter, so tests advance time without sleeping.
+    monotonic: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebConfig:
+        return cls(
+            database_url=settings.database_url,
+            clock=Clock.from_settings(settings),
+            cors_origins=tuple(settings.cors_origins),
+            writes_per_minute_per_token=settings.api_writes_per_minute,
+            writes_per_minute_per_ip=settings.api_writes_per_minute_per_ip,
+            rasa_url=settings.rasa_url,
+            rasa_token=settings.rasa_token,
+            public_rasa_url=settings.public_rasa_url,
+        )

@@ -1,0 +1,184 @@
+"""Unauthenticated endpoints: liveness, readiness, the public status page data, the API spec."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from bot import migrate
+from bot.answers.status import current_incidents
+from bot.services import channels as channel_service
+from bot.web import calls
+from bot.web.errors import error_response
+from bot.web.keys import CONFIG, SPEC, STORE
+from bot.web.serialize import day, iso
+
+STATUS_CACHE_CONTROL = "public, max-age=15"
+CORS_METHODS = "GET, OPTIONS"
+CORS_HEADERS = "If-None-Match, If-Modified-Since, X-Request-ID"
+CORS_EXPOSE = "ETag, Last-Modified, X-Request-ID"
+
+log = logging.getLogger("bot.web")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process answers; says nothing about the store (that is /readyz)."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the store answers and its schema is the one this code expects."""
+    engine = request.app[STORE].engine
+
+    def probe() -> tuple[str | None, str | None]:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        return migrate.current_revision(engine), migrate.head_revision()
+
+    try:
+        current, head = await calls.run(request.app, probe)
+    except Exception as exc:
+        log.warning("readiness probe failed: %s", type(exc).__name__)
+        return error_response(
+            503, "the store is not answering", code="not_ready", headers={"Retry-After": "5"}
+        )
+    if current != head:
+        return error_response(
+            503,
+            f"the store is at revision {current or 'none'}, this code needs {head}",
+            code="not_ready",
+            headers={"Retry-After": "5"},
+        )
+    return web.json_response({"status": "ready", "revision": current})
+
+
+# --- /status.json -----------------------------------------------------------------------------
+
+
+def status_document(session: Session, now: datetime) -> tuple[dict[str, Any], datetime | None]:
+    """Only what members may see: public, started, unresolved incidents; public channels.
+
+    Built field by field (never from the internal serializers), so a new internal column
+    can't leak here by accident.
+    """
+    stamps: list[datetime] = []
+    incidents = []
+    for i in current_incidents(session, now):
+        updates = [u for u in i.updates if u.public]
+        freshness = sorted(i.freshness, key=lambda f: f.system)
+        stamps += [r.updated_at for r in [i, *updates, *freshness] if r.updated_at]
+        incidents.append(
+            {
+                "key": i.key,
+                "title": i.title,
+                "status": i.status,
+                "started_at": iso(i.started_at),
+                "summary": i.summary,
+                "updates": [{"posted_at": iso(u.posted_at), "body": u.body} for u in updates],
+                "data_current_through": [
+                    {"label": f.label, "current_through": day(f.current_through)} for f in freshness
+                ],
+            }
+        )
+    channels = []
+    for c in channel_service.list_channels(session):
+        if not c.public:
+            continue
+        if c.updated_at:
+            stamps.append(c.updated_at)
+        channels.append(
+            {
+                "key": c.key,
+                "name": c.name,
+                "kind": c.kind,
+                "audience": c.audience,
+                "status": c.status,
+                "status_note": c.status_note,
+            }
+        )
+    updated = max(stamps) if stamps else None
+    document = {"updated_at": iso(updated), "incidents": incidents, "channels": channels}
+    return document, updated
+
+
+def etag_of(document: dict[str, Any]) -> str:
+    """A strong validator over the content (not ``generated_at``, which changes every time)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+
+
+def _matches(header: str, etag: str) -> bool:
+    candidates = [c.strip() for c in header.split(",")]
+    return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)
+
+
+def _not_modified_since(header: str, updated: datetime | None) -> bool:
+    if updated is None:
+        return False
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        return False
+    return updated.replace(microsecond=0) <= since
+
+
+def cors_headers(request: web.Request) -> dict[str, str]:
+    """Allow an origin only if it is configured; always vary on Origin for caches."""
+    headers = {"Vary": "Origin"}
+    origin = request.headers.get("Origin")
+    if origin and origin in request.app[CONFIG].cors_origins:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Expose-Headers"] = CORS_EXPOSE
+    return headers
+
+
+async def status_json(request: web.Request) -> web.StreamResponse:
+    document, updated = await calls.read(request, status_document)
+    etag = etag_of(document)
+    headers = {
+        **cors_headers(request),
+        "ETag": etag,
+        "Cache-Control": STATUS_CACHE_CONTROL,
+    }
+    if updated is not None:
+        headers["Last-Modified"] = format_datetime(updated, usegmt=True)
+    if_none_match = request.headers.get("If-None-Match")
+    if_modified_since = request.headers.get("If-Modified-Since")
+    if (if_none_match is not None and _matches(if_none_match, etag)) or (
+        if_none_match is None
+        and if_modified_since is not None
+        and _not_modified_since(if_modified_since, updated)
+    ):
+        return web.Response(status=304, headers=headers)
+    generated = iso(request.app[STORE].clock.now())
+    return web.json_response({"generated_at": generated, **document}, headers=headers)
+
+
+async def status_preflight(request: web.Request) -> web.Response:
+    headers = cors_headers(request)
+    if "Access-Control-Allow-Origin" in headers:
+        headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        headers["Access-Control-Max-Age"] = "600"
+    return web.Response(status=204, headers=headers)
+
+
+# --- the API description ----------------------------------------------------------------------
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SPEC]["data"])
+
+
+async def openapi_yaml(request: web.Request) -> web.Response:
+    return web.Response(text=request.app[SPEC]["text"], content_type="application/yaml")

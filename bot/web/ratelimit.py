@@ -1,0 +1,76 @@
+"""In-process token buckets for writes: one per API token, one per client address.
+
+In-process is enough for one server process; behind several, each process has its own
+budget (the limit is then per process, which still stops a runaway script).
+The clock is injected so tests advance time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class TokenBucket:
+    """``per_minute`` requests per minute, with bursts up to the same number."""
+
+    def __init__(
+        self, per_minute: int, monotonic: Callable[[], float], *, max_keys: int = 10_000
+    ) -> None:
+        if per_minute < 1:
+            raise ValueError("per_minute must be at least 1")
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.monotonic = monotonic
+        self.max_keys = max_keys
+        self._buckets: dict[str, _Bucket] = {}
+
+    def take(self, key: str) -> float:
+        """Spend one request for ``key``: 0 if allowed, else seconds until one is allowed."""
+        now = self.monotonic()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            self._prune(now)
+            bucket = self._buckets[key] = _Bucket(self.capacity, now)
+        else:
+            elapsed = max(0.0, now - bucket.updated)
+            bucket.tokens = min(self.capacity, bucket.tokens + elapsed * self.rate)
+            bucket.updated = now
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return 0.0
+        return (1.0 - bucket.tokens) / self.rate
+
+    def _prune(self, now: float) -> None:
+        """Forget keys whose bucket has refilled (they are as good as new) to bound memory."""
+        if len(self._buckets) < self.max_keys:
+            return
+        full = [
+            k
+            for k, b in self._buckets.items()
+            if b.tokens + (now - b.updated) * self.rate >= self.capacity
+        ]
+        for k in full:
+            del self._buckets[k]
+        if len(self._buckets) >= self.max_keys:  # all busy: drop the stalest
+            stalest = sorted(self._buckets, key=lambda k: self._buckets[k].updated)
+            for k in stalest[: len(stalest) // 2 or 1]:
+                del self._buckets[k]
+
+
+class RateLimiter:
+    def __init__(self, per_token: int, per_ip: int, monotonic: Callable[[], float]) -> None:
+        self.per_token = TokenBucket(per_token, monotonic)
+        self.per_ip = TokenBucket(per_ip, monotonic)
+
+    def check_ip(self, address: str) -> float:
+        return self.per_ip.take(address)
+
+    def check_token(self, name: str) -> float:
+        return self.per_token.take(name)

@@ -1,0 +1,235 @@
+"""The member widget and the agent page in headless Chromium (Debian's, driven by Playwright).
+
+The whole stack runs for real: live store, action server, Rasa server, operations service.
+Screenshots of every step go to reports/browser/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from assistant import BIN, ROOT, Assistant, free_port, running_assistant
+
+from bot import migrate, scenario
+from bot.clock import Clock
+from bot.db import Store
+
+pytestmark = pytest.mark.slow
+
+NOW = "2023-11-28T10:00:00-05:00"
+CHROMIUM = Path(os.environ.get("BOT_CHROMIUM", "/usr/bin/chromium"))
+SHOTS = ROOT / "reports" / "browser"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class Stack:
+    def __init__(self, assistant: Assistant, ops_url: str, editor: str, agent: str) -> None:
+        self.assistant, self.ops_url, self.editor, self.agent = assistant, ops_url, editor, agent
+
+    def api(self, method: str, path: str, body: dict | None = None) -> dict:
+        request = urllib.request.Request(
+            self.ops_url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.editor}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+
+
+def _token(assistant: Assistant, name: str, role: str) -> str:
+    result = assistant.bot("token", "create", name, "--role", role)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split()[-1]
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is required at {CHROMIUM} (make test installs Debian's chromium)")
+    workdir = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{workdir / 'store.db'}"
+    store = Store.create(url, Clock.fixed(datetime.fromisoformat(NOW)))
+    migrate.upgrade(store.engine)
+    with store.begin("test-loader") as s:
+        scenario.load(s, scenario.read(scenario.DEMO_SCENARIO), store.clock.now())
+    store.dispose()
+    ops_port = free_port()
+    ops_url = f"http://127.0.0.1:{ops_port}"
+    rasa_token = "browser-test-rasa-token"
+    with running_assistant(workdir, url, NOW, cors=ops_url, api_token=rasa_token) as assistant:
+        env = {
+            **assistant.env,
+            "BOT_RASA_URL": f"http://127.0.0.1:{assistant.rasa_port}",
+            "BOT_RASA_TOKEN": rasa_token,
+            "BOT_PUBLIC_RASA_URL": f"http://127.0.0.1:{assistant.rasa_port}",
+        }
+        log = workdir / "ops.log"
+        proc = subprocess.Popen(
+            [str(BIN / "bot"), "serve", "--port", str(ops_port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_http(f"{ops_url}/healthz", proc, log)
+            editor = _token(assistant, "browser-editor", "editor")
+            agent = _token(assistant, "browser-agent", "agent")
+            yield Stack(assistant, ops_url, editor, agent)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if SHOTS.exists():
+        shutil.rmtree(SHOTS)
+    SHOTS.mkdir(parents=True)
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _bot_texts(page) -> list[str]:
+    return page.locator("#chat-log li.bot .bubble").all_inner_texts()
+
+
+def _ask(page, text: str) -> str:
+    before = len(_bot_texts(page))
+    page.fill("#chat-input", text)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"document.querySelectorAll('#chat-log li.bot').length > {before}", timeout=60000
+    )
+    page.wait_for_timeout(300)
+    return " ".join(_bot_texts(page)[before:])
+
+
+def test_member_widget_end_to_end(stack: Stack, browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    page.goto(f"{stack.ops_url}/chat")
+    page.wait_for_selector("#chat-log li.bot", timeout=60000)
+    banner = page.locator("#status-banner")
+    assert banner.is_visible() and "Internet and phone service outage" in banner.inner_text()
+    assert "Heads-up: Internet and phone service outage" in _bot_texts(page)[0]
+    page.screenshot(path=SHOTS / "01-greeting-with-banner.png", full_page=True)
+
+    assert "(877) 493-1947" in _ask(page, "what is the pharmacy phone number?")
+    page.screenshot(path=SHOTS / "02-pharmacy-number.png", full_page=True)
+
+    stack.api(
+        "POST",
+        "/api/channels/vermont_blue_rx/status",
+        {"status": "down", "note": "Vendor phone outage"},
+    )
+    reply = _ask(page, "what is the pharmacy phone number?")
+    assert "493-1947" not in reply and "Member Resource Center" in reply
+    page.screenshot(path=SHOTS / "03-pharmacy-line-down.png", full_page=True)
+
+    # A reload keeps the conversation (same session id).
+    count = page.locator("#chat-log li").count()
+    page.reload()
+    page.wait_for_selector("#chat-log li.bot")
+    assert page.locator("#chat-log li").count() == count
+    page.screenshot(path=SHOTS / "04-after-reload.png", full_page=True)
+
+    # Buttons render and work with the keyboard only.
+    reply = _ask(page, "I need a prior authorization")
+    assert "What is the prior authorization for?" in reply
+    button = page.get_by_role("button", name="Something else")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.body.innerText.includes('date of the service')")
+    page.screenshot(path=SHOTS / "05-buttons.png", full_page=True)
+
+    # Start over resets the conversation.
+    page.click("#start-over")
+    page.wait_for_function("document.querySelectorAll('#chat-log li').length === 1")
+    page.screenshot(path=SHOTS / "06-start-over.png", full_page=True)
+    context.close()
+
+
+def test_bot_text_is_escaped(stack: Stack, browser) -> None:
+    stack.api(
+        "POST",
+        "/api/channels/part_d_line/status",
+        {"status": "down", "note": "<script>window.pwned=1</script><b>bold</b>"},
+    )
+    page = browser.new_page()
+    page.goto(f"{stack.ops_url}/chat")
+    page.wait_for_selector("#chat-log li.bot")
+    reply = _ask(page, "I have medicare part d and need help")
+    assert "<script>window.pwned=1</script>" in reply
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("#chat-log script, #chat-log b").count() == 0
+    page.screenshot(path=SHOTS / "07-escaped-text.png", full_page=True)
+    page.close()
+
+
+def test_banner_follows_the_incident(stack: Stack, browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{stack.ops_url}/chat")
+    page.wait_for_selector("#status-banner:not([hidden])")
+    stack.api(
+        "POST",
+        "/api/incidents/nov-2023-phone-internet/resolve",
+        {"note": "Phones and internet are back."},
+    )
+    page.reload()
+    page.wait_for_selector("#chat-log li.bot")
+    page.wait_for_timeout(500)
+    assert page.locator("#status-banner").is_hidden()
+    page.screenshot(path=SHOTS / "08-banner-gone.png", full_page=True)
+    page.close()
+
+
+def test_agent_page_shows_intent_and_routing(stack: Stack, browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{stack.ops_url}/agent")
+    page.fill("#token", stack.agent)
+    page.keyboard.press("Enter")
+    page.fill("#said", "caller asks what number to call for her prescriptions")
+    page.click("#lookup")
+    page.wait_for_selector("#result:not([hidden])", timeout=60000)
+    assert page.inner_text("#intent") == "ask_pharmacy_help"
+    rows = page.locator("#routing tbody tr").all_inner_texts()
+    assert any("Vermont Blue Rx" in r for r in rows)
+    assert "Member Resource Center" in page.inner_text("#answer")
+    page.screenshot(path=SHOTS / "09-agent-lookup.png", full_page=True)
+    page.close()

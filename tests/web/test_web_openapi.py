@@ -1,0 +1,60 @@
+"""The API description is valid OpenAPI 3.0.3 and matches the routes the app serves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from openapi_spec_validator import validate_spec
+
+from bot.clock import Clock
+from bot.web import openapi
+from bot.web.app import init_app
+from bot.web.config import WebConfig
+
+METHODS = {"get", "put", "post", "patch", "delete", "options", "head"}
+
+
+def spec_operations() -> set[tuple[str, str]]:
+    spec = openapi.load()["data"]
+    return {
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in METHODS
+    }
+
+
+def app_operations() -> set[tuple[str, str]]:
+    config = WebConfig(database_url="sqlite://", clock=Clock.fixed(datetime(2023, 11, 28, 10)))
+    app = init_app(config)
+    return {
+        (route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if route.resource is not None
+    }
+
+
+def test_spec_is_valid_openapi() -> None:
+    spec = openapi.load()["data"]
+    assert spec["openapi"] == "3.0.3"
+    validate_spec(spec)
+
+
+def test_every_route_is_described_and_every_description_is_served() -> None:
+    served, described = app_operations(), spec_operations()
+    assert served - described == set(), "routes missing from openapi.yaml"
+    assert described - served == set(), "openapi.yaml describes routes the app lacks"
+
+
+def test_every_operation_documents_its_errors() -> None:
+    spec = openapi.load()["data"]
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method not in METHODS:
+                continue
+            codes = set(op["responses"])
+            public = op.get("security") == []
+            if not public:
+                assert {"401", "503"} <= codes, (method, path)
+            if method in ("put", "post", "patch") and not public:
+                assert {"400", "403", "413", "422", "429"} <= codes, (method, path)
