@@ -73,7 +73,14 @@ nlu-report: install ## Train NLU only, evaluate, compare with reports/nlu/baseli
 eval: model ## NLU quality: per-intent table + confusion matrix in reports/nlu/
 	$(BIN)/bot nlu eval
 
-test: check model ## Every test: static checks, store, CLI, actions, conversations, end to end
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install Debian's chromium package"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
+
+test: check model $(CHROMIUM) ## Every test: static checks, store, CLI, actions, conversations, end to end
 	$(BIN)/pytest -q -p no:cacheprovider
 
 clean: ## Remove the virtualenv, models and local store

@@ -10,7 +10,8 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,16 @@ def _store(settings: Settings) -> Store:
     return store
 
 
+@contextmanager
+def _opened(settings: Settings, *, migrated: bool = True) -> Iterator[Store]:
+    """The store for one command (refused unless migrated), disposed afterwards."""
+    store = _store(settings) if migrated else Store.from_settings(settings)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
 def _csv(value: str | None) -> list[str] | None:
     if value is None:
         return None
@@ -57,21 +68,15 @@ def _csv(value: str | None) -> list[str] | None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store.from_settings(settings)
-    try:
+    with _opened(settings, migrated=False) as store:
         migrate.upgrade(store.engine)
         print(f"store at revision {migrate.current_revision(store.engine)}")
-    finally:
-        store.dispose()
     return 0
 
 
 def cmd_db_status(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store.from_settings(settings)
-    try:
+    with _opened(settings, migrated=False) as store:
         current, head = migrate.current_revision(store.engine), migrate.head_revision()
-    finally:
-        store.dispose()
     print(f"store revision {current or 'none'}, latest {head}")
     return 0 if current == head else 1
 
@@ -79,16 +84,13 @@ def cmd_db_status(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
     """Migrate, then load the demo scenario if the store is empty (what `make run` needs)."""
     cmd_db_upgrade(args, settings)
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.begin(args.actor) as session:
             if not scenario.is_empty(session):
                 print("store already has data; demo scenario not loaded")
                 return 0
             counts = scenario.load(session, scenario.read(args.file), store.clock.now())
         print("loaded demo scenario: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    finally:
-        store.dispose()
     return 0
 
 
@@ -97,15 +99,12 @@ def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_scenario_load(args: argparse.Namespace, settings: Settings) -> int:
     data = scenario.read(args.file)
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.begin(args.actor) as session:
             if args.if_empty and not scenario.is_empty(session):
                 print("store already has data; nothing loaded")
                 return 0
             counts = scenario.load(session, data, store.clock.now())
-    finally:
-        store.dispose()
     print(f"loaded {args.file}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
 
@@ -120,8 +119,7 @@ def cmd_demo_now(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_incident_list(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.read() as session:
             rows = incidents.list_incidents(session, include_resolved=args.all)
             if args.json:
@@ -132,8 +130,6 @@ def cmd_incident_list(args: argparse.Namespace, settings: Settings) -> int:
             for i in rows:
                 started = when(i.started_at, store.clock)
                 print(f"{i.key:<28} {i.status:<13} since {started}  {i.title}")
-    finally:
-        store.dispose()
     return 0
 
 
@@ -172,8 +168,7 @@ def _incident_fields(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_incident_open(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.begin(args.actor) as session:
             now = store.clock.now()
             incident = incidents.open_incident(
@@ -182,8 +177,6 @@ def cmd_incident_open(args: argparse.Namespace, settings: Settings) -> int:
             if args.post:
                 incidents.post_update(session, args.key, args.post, now)
             print(f"opened incident {incident.key} ({incident.status})")
-    finally:
-        store.dispose()
     return 0
 
 
@@ -191,27 +184,21 @@ def cmd_incident_update(args: argparse.Namespace, settings: Settings) -> int:
     fields = _incident_fields(args)
     if not fields and not args.post:
         raise CliError("nothing to change: give --status, --summary, --post or another field")
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.begin(args.actor) as session:
             now = store.clock.now()
             incident = incidents.update_incident(session, args.key, fields, now)
             if args.post:
                 incidents.post_update(session, args.key, args.post, now)
             print(f"updated incident {incident.key} ({incident.status})")
-    finally:
-        store.dispose()
     return 0
 
 
 def cmd_incident_resolve(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.begin(args.actor) as session:
             incident = incidents.resolve(session, args.key, store.clock.now(), args.note)
             print(f"resolved incident {incident.key}")
-    finally:
-        store.dispose()
     return 0
 
 
@@ -219,31 +206,24 @@ def cmd_incident_resolve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_channel_list(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.read() as session:
             for c in channels.list_channels(session):
                 note = f"  ({c.status_note})" if c.status_note else ""
                 print(f"{c.key:<30} {c.status:<9} {c.audience:<9} {c.contact}{note}")
-    finally:
-        store.dispose()
     return 0
 
 
 def cmd_channel_set_status(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.begin(args.actor) as session:
             channel = channels.set_status(session, args.name, args.status, args.note)
             print(f"{channel.key} is now {channel.status}")
-    finally:
-        store.dispose()
     return 0
 
 
 def cmd_route_show(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.read() as session:
             offer = routing.offer(session, args.topic, args.audience)
             print(f"{offer.topic} for {offer.audience}s:")
@@ -254,14 +234,11 @@ def cmd_route_show(args: argparse.Namespace, settings: Settings) -> int:
                 print(
                     "  every channel for this topic is down: the assistant offers the general route"
                 )
-    finally:
-        store.dispose()
     return 0
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.read() as session:
             query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(args.limit)
             if args.entity:
@@ -272,8 +249,6 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
                     f"{when(e.at, store.clock)}  {e.actor:<14} {e.action:<6} "
                     f"{e.entity}:{e.entity_key}  {changed}"
                 )
-    finally:
-        store.dispose()
     return 0
 
 
@@ -340,12 +315,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             flush=True,
         )
         parsed = lookup.parse_local(text, args.model)
-    store = _store(settings)
-    try:
+    with _opened(settings) as store:
         with store.read() as session:
             view = lookup.describe(session, store.clock, parsed, args.audience)
-    finally:
-        store.dispose()
     print(json.dumps(view, indent=2) if args.json else lookup.render_text(view))
     return 0
 

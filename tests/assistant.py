@@ -70,15 +70,21 @@ def _wait(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> N
     raise TimeoutError(f"{url} not up after {START_TIMEOUT}s")
 
 
-def production_endpoints(actions_port: int, tracker_db: str, lock_prefix: str) -> str:
-    """Endpoints as production runs them: trackers in PostgreSQL, conversation locks in Redis."""
-    return (
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n  port: 5432\n"
-        f"  username: postgres\n  db: {tracker_db}\n  login_db: test\n"
-        "lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: 6379\n  db: 1\n"
-        f"  key_prefix: {lock_prefix}\n"
-    )
+PRODUCTION_ENDPOINTS = ROOT / "endpoints.production.yml"
+
+
+def production_env(actions_port: int, tracker_db: str, lock_prefix: str) -> dict[str, str]:
+    """What endpoints.production.yml reads: trackers in PostgreSQL, locks in Redis."""
+    return {
+        "BOT_ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "BOT_TRACKER_HOST": "127.0.0.1",
+        "BOT_TRACKER_USER": "postgres",
+        "BOT_TRACKER_PASSWORD": "",
+        "BOT_TRACKER_DB": tracker_db,
+        "BOT_TRACKER_LOGIN_DB": "test",
+        "BOT_REDIS_HOST": "127.0.0.1",
+        "BOT_REDIS_PREFIX": lock_prefix,
+    }
 
 
 @contextmanager
@@ -96,8 +102,10 @@ def running_assistant(
         raise RuntimeError(f"no trained model at {MODEL}: run 'make model' (make test does)")
     rasa_port, actions_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
+    extra_env: dict[str, str] = {}
     if tracker_db:
-        endpoints.write_text(production_endpoints(actions_port, tracker_db, workdir.name))
+        endpoints = PRODUCTION_ENDPOINTS
+        extra_env = production_env(actions_port, tracker_db, workdir.name)
     else:
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
@@ -110,6 +118,7 @@ def running_assistant(
         "PYTHONPATH": str(ROOT / "tests" / "netguard"),
         "BOT_NETGUARD_LOG": str(workdir / "netguard.log"),
         "RASA_TELEMETRY_ENABLED": "false",
+        **extra_env,
     }
     rasa = str(BIN / "rasa")
     commands = [

@@ -148,8 +148,8 @@ def test_resolving_the_incident_changes_the_next_answer(assistant: Assistant) ->
 def test_conversations_are_kept_in_the_postgres_tracker_store(assistant: Assistant) -> None:
     from sqlalchemy import create_engine, text
 
-    tracker_url = assistant.endpoints.read_text().split("db: ")[1].split("\n")[0]
-    engine = create_engine(f"postgresql://postgres@127.0.0.1:5432/{tracker_url}", future=True)
+    tracker_db = assistant.env["BOT_TRACKER_DB"]
+    engine = create_engine(f"postgresql://postgres@127.0.0.1:5432/{tracker_db}", future=True)
     try:
         with engine.connect() as conn:
             senders = {

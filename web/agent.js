@@ -31,7 +31,8 @@
       if (row.offered) tr.className = "offered";
       else if (row.status === "down") tr.className = "down";
       tr.append(cell(String(row.position)), cell(row.name + (row.offered ? " (offered)" : "")),
-        cell(row.status), cell(row.note ? `${row.note} — ${row.how}` : row.how));
+        cell(row.status),
+        cell(row.note && !row.how.includes(row.note) ? `${row.note} — ${row.how}` : row.how));
       body.append(tr);
     }
     const incidents = $("incidents");

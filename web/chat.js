@@ -87,7 +87,10 @@
 
   async function loadBanner() {
     try {
-      const response = await fetch("/status.json", { headers: { Accept: "application/json" } });
+      // Revalidate every time (cheap 304 via ETag): a stale banner is worse than none.
+      const response = await fetch("/status.json", {
+        cache: "no-cache", headers: { Accept: "application/json" },
+      });
       if (!response.ok) return;
       const status = await response.json();
       const incidents = status.incidents || [];

@@ -125,6 +125,12 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+def expect(locator):  # noqa: ANN001, ANN201 - thin import shim, keeps playwright lazy
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def _bot_texts(page) -> list[str]:
     return page.locator("#chat-log li.bot .bubble").all_inner_texts()
 
@@ -133,9 +139,8 @@ def _ask(page, text: str) -> str:
     before = len(_bot_texts(page))
     page.fill("#chat-input", text)
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"document.querySelectorAll('#chat-log li.bot').length > {before}", timeout=60000
-    )
+    # Locator waits run in Playwright's isolated world: the page's CSP forbids eval.
+    page.locator("#chat-log li.bot").nth(before).wait_for(timeout=60000)
     page.wait_for_timeout(300)
     return " ".join(_bot_texts(page)[before:])
 
@@ -175,12 +180,12 @@ def test_member_widget_end_to_end(stack: Stack, browser) -> None:
     button = page.get_by_role("button", name="Something else")
     button.focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("document.body.innerText.includes('date of the service')")
+    page.get_by_text("date of the service").wait_for(timeout=60000)
     page.screenshot(path=SHOTS / "05-buttons.png", full_page=True)
 
     # Start over resets the conversation.
     page.click("#start-over")
-    page.wait_for_function("document.querySelectorAll('#chat-log li').length === 1")
+    expect(page.locator("#chat-log li")).to_have_count(1, timeout=60000)
     page.screenshot(path=SHOTS / "06-start-over.png", full_page=True)
     context.close()
 
@@ -196,7 +201,7 @@ def test_bot_text_is_escaped(stack: Stack, browser) -> None:
     page.wait_for_selector("#chat-log li.bot")
     reply = _ask(page, "I have medicare part d and need help")
     assert "<script>window.pwned=1</script>" in reply
-    assert page.evaluate("window.pwned") is None
+    assert page.evaluate("() => window.pwned") is None
     assert page.locator("#chat-log script, #chat-log b").count() == 0
     page.screenshot(path=SHOTS / "07-escaped-text.png", full_page=True)
     page.close()
