@@ -49,7 +49,7 @@ $(MODEL): $(TRAINING_DATA) $(BIN)/.installed
 
 model: $(MODEL) ## Train the model if it is missing or its training data changed
 
-run: setup model ## Run the assistant: Rasa on :5005, actions on :5055 (Ctrl-C stops all)
+run: setup model ## Run everything: chat + agent pages and API on :8080, Rasa :5005, actions :5055
 	BOT_NOW="$${BOT_NOW-$$($(BIN)/bot scenario demo-now)}" $(BIN)/bot run --model $(MODEL)
 
 lint: install ## ruff
