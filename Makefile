@@ -17,7 +17,7 @@ export SENTRY_DSN :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help lock install run setup model test check lint typecheck nlu-check nlu-report eval clean
+.PHONY: help lock install run setup model test check lint typecheck nlu-check nlu-report bench eval clean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -53,8 +53,8 @@ run: setup model ## Run everything: chat + agent pages and API on :8080, Rasa :5
 	BOT_NOW="$${BOT_NOW-$$($(BIN)/bot scenario demo-now)}" $(BIN)/bot run --model $(MODEL)
 
 lint: install ## ruff
-	$(BIN)/ruff check bot actions tests
-	$(BIN)/ruff format --check bot actions tests
+	$(BIN)/ruff check bot actions tests bench
+	$(BIN)/ruff format --check bot actions tests bench
 
 typecheck: install ## mypy on bot/ and actions/
 	$(BIN)/mypy
@@ -69,6 +69,9 @@ nlu-check: install ## Training-data checks with file:line messages (no training)
 
 nlu-report: install ## Train NLU only, evaluate, compare with reports/nlu/baseline.json
 	$(BIN)/bot nlu report
+
+bench: model ## Benchmark: per-message cost as a conversation grows (reports/bench/)
+	$(BIN)/python bench/conversation_cost.py
 
 eval: model ## NLU quality: per-intent table + confusion matrix in reports/nlu/
 	$(BIN)/bot nlu eval

@@ -45,15 +45,13 @@ def audience_of(tracker: Tracker) -> str:
     return value if value in ("member", "provider") else "member"
 
 
-def date_in_message(tracker: Tracker, today: date, *, whole_text: bool = False) -> date | None:
-    """The date the latest message names: spaCy DATE entities first, then (optionally) the text."""
+def date_in_message(tracker: Tracker, today: date) -> date | None:
+    """The date the latest message names, read from spaCy's DATE entities."""
     for entity in tracker.latest_message.get("entities", []):
         if entity.get("entity") == "DATE":
             found = parse_date(str(entity.get("value", "")), today)
             if found is not None:
                 return found
-    if whole_text:
-        return parse_date(tracker.latest_message.get("text") or "", today)
     return None
 
 
