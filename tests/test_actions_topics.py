@@ -95,6 +95,33 @@ def test_open_enrollment_general_only_while_systems_are_down(sqlite_store: Store
 def test_email_followup_says_no_need_to_resend(sqlite_store: Store) -> None:
     texts_, _ = run_action(ActionEmailFollowup(), sqlite_store, tracker_for("ask_email_followup"))
     assert "no need to send it again" in texts_[0]
+    assert "Replies are delayed while the internet and phone service outage continues" in texts_[0]
+    assert "(Status checked Nov 28, 2023" in texts_[0]
+
+
+def test_email_followup_asks_to_resend_when_mail_was_not_received(sqlite_store: Store) -> None:
+    with sqlite_store.begin("ops") as s:
+        incident = incidents.get_incident(s, "nov-2023-phone-internet")
+        systems = [*incident.affected_systems, "email_intake"]
+        incidents.update_incident(
+            s, incident.key, {"affected_systems": systems}, sqlite_store.clock.now()
+        )
+    texts_, _ = run_action(ActionEmailFollowup(), sqlite_store, tracker_for("ask_email_followup"))
+    text = texts_[0]
+    assert "no need to send it again" not in text
+    assert "may not have reached us, so please send yours again" in text
+    assert "Member Resource Center" in text  # the working channel, not the dead phone line
+    assert "Line status" in text
+
+
+def test_email_followup_after_resolution_gives_the_backlog(sqlite_store: Store) -> None:
+    with sqlite_store.begin("ops") as s:
+        incidents.resolve(s, "nov-2023-phone-internet", sqlite_store.clock.now())
+    later = at(sqlite_store, "2023-11-30T09:30:00-05:00")
+    texts_, _ = run_action(ActionEmailFollowup(), later, tracker_for("ask_email_followup"))
+    assert "no need to send it again" in texts_[0]
+    assert "Replies are delayed" not in texts_[0]
+    assert "longer wait" in texts_[0]
 
 
 def test_premium_payment_never_points_to_a_down_website(sqlite_store: Store) -> None:

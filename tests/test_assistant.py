@@ -134,6 +134,32 @@ def test_payment_never_points_to_the_shut_down_site(assistant: Assistant) -> Non
     assert "mail a check" in reply
 
 
+def test_contact_while_phones_are_down_offers_the_secure_message_route(
+    assistant: Assistant,
+) -> None:
+    reply = " ".join(assistant.ask("how do I talk to a person?", "e2e-contact"))
+    assert "not available right now" in reply  # the dead phone line is named as down ...
+    assert "secure" in reply and "Member Resource Center" in reply  # ... and a live route given
+    assert "Line status last updated" in reply
+
+
+def test_data_impact_is_the_approved_statement_with_its_time(assistant: Assistant) -> None:
+    reply = " ".join(assistant.ask("was my health data hacked?", "e2e-data"))
+    assert '"No health care data has been compromised with this outage."' in reply
+    assert "Statement confirmed Nov 28, 2023" in reply
+
+
+def test_claims_carry_the_current_through_caveat(assistant: Assistant) -> None:
+    reply = " ".join(assistant.ask("where can I see my claims?", "e2e-claims"))
+    assert "current through November 26, 2023" in reply
+
+
+def test_email_followup_says_no_need_to_resend(assistant: Assistant) -> None:
+    said = "I emailed you yesterday, do I need to send it again?"
+    reply = " ".join(assistant.ask(said, "e2e-email"))
+    assert "no need to send it again" in reply and "Replies are delayed" in reply
+
+
 def test_resolving_the_incident_changes_the_next_answer(assistant: Assistant) -> None:
     before = " ".join(assistant.ask("what's going on with your phones?", "e2e-resolve"))
     assert "Internet and phone service outage (since" in before

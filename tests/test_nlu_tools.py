@@ -519,13 +519,14 @@ def test_inbox_reads_a_real_tracker_store(live_assistant: tuple[Assistant, str])
     # What the model really predicted, straight from the store: the inbox must agree.
     stored = list(inbox.read_messages(url))
     assert [m.text for m in stored].count(nonsense) == 2
+    # Which of these the model is unsure of is the model's business (make eval measures
+    # it); the inbox must list exactly those, whatever they are.
     unsure = [m for m in stored if m.unsure(inbox.DEFAULT_THRESHOLD)]
-    assert unsure, f"the model was sure of every test message: {stored}"
 
     result = running.bot("nlu", "inbox", "--tracker-url", url)
     assert result.returncode == 0, result.stderr
     shown = result.stdout
-    assert f"{len(unsure)} unsure messages" in shown
+    assert (f"{len(unsure)} unsure messages" if unsure else "no unsure messages") in shown
     for message in unsure:
         assert redact.redact(message.text) in shown
     if any(m.text == nonsense for m in unsure):

@@ -5,9 +5,15 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.answers.core import Answer, route_answer
-from bot.answers.status import backlog_text, current_incidents, freshness_notes, freshness_sentence
+from bot.answers.status import (
+    backlog_text,
+    current_incidents,
+    freshness_notes,
+    freshness_sentence,
+    resolved_incidents,
+)
 from bot.clock import Clock
-from bot.formatting import day
+from bot.formatting import day, when
 from bot.services import rules, texts
 
 
@@ -128,18 +134,55 @@ def open_enrollment(session: Session, clock: Clock, audience: str = "member") ->
     )
 
 
+EMAIL_INTAKE = "email_intake"
+EMAIL_REPLIES = "email_replies"
+
+
 def email_followup(session: Session, clock: Clock, audience: str = "member") -> Answer:
+    """Resend only if our mailbox was not receiving; say when replies will come.
+
+    Which it is comes from the incidents' affected systems: ``email_intake`` means messages
+    may not have arrived (resend), ``email_replies`` means they arrived but answers wait.
+    """
     now = clock.now()
-    text = texts.render(
-        session,
-        "email_followup",
-        "We received your email and will reply as soon as we can; there is no need to send it "
-        "again.",
-    )
+    incidents = [*current_incidents(session, now), *resolved_incidents(session, now)]
+    not_received = [i for i in incidents if EMAIL_INTAKE in (i.affected_systems or [])]
+    if not_received:
+        since = min(i.started_at for i in not_received)
+        return route_answer(
+            session,
+            clock,
+            "contact",
+            audience,
+            "email_followup_not_received",
+            "Messages sent to us since {since} may not have reached us, so please send yours "
+            "again. The best way right now is to {action}",
+            since=when(since, clock),
+        )
+    lines = [
+        texts.render(
+            session,
+            "email_followup",
+            "We received your email and will reply as soon as we can; there is no need to send "
+            "it again.",
+        )
+    ]
+    delayed = [i for i in current_incidents(session, now) if EMAIL_REPLIES in i.affected_systems]
+    if delayed:
+        lines.append(
+            texts.render(
+                session,
+                "email_replies_delayed",
+                "Replies are delayed while the {incident} continues; we will answer in the order "
+                "messages arrived once it is over.",
+                incident=delayed[0].title.lower(),
+            )
+        )
     backlog = backlog_text(session, now)
     if backlog:
-        text = f"{text} {backlog}"
-    return Answer(text=text, topic="email_followup", audience=audience)
+        lines.append(backlog)
+    lines.append(f"(Status checked {when(now, clock)}.)")
+    return Answer(text=" ".join(lines), topic="email_followup", audience=audience)
 
 
 def premium_payment(session: Session, clock: Clock, audience: str = "member") -> Answer:
