@@ -9,6 +9,9 @@ UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/assistant.tar.gz
+# Training is repeatable only with a fixed hash seed (set order reaches the featurizers) and
+# TensorFlow's oneDNN kernels off (their threaded sums round differently run to run).
+REPRODUCIBLE := PYTHONHASHSEED=0 TF_ENABLE_ONEDNN_OPTS=0
 TRAINING_DATA := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml)
 
 # No code path may phone home: telemetry and error reporting off for everything make starts.
@@ -43,7 +46,7 @@ setup: install ## Migrate the store and load the demo scenario if it is empty
 	$(BIN)/bot setup
 
 $(MODEL): $(TRAINING_DATA) $(BIN)/.installed
-	$(BIN)/rasa train --data data/nlu data/rules --domain domain.yml --config config.yml \
+	$(REPRODUCIBLE) $(BIN)/rasa train --data data/nlu data/rules --domain domain.yml --config config.yml \
 		--out models --fixed-model-name assistant
 	@touch $@
 
@@ -68,7 +71,7 @@ nlu-check: install ## Training-data checks with file:line messages (no training)
 	exit $$status
 
 nlu-report: install ## Train NLU only, evaluate, compare with reports/nlu/baseline.json
-	$(BIN)/bot nlu report
+	$(REPRODUCIBLE) $(BIN)/bot nlu report
 
 bench: model ## Benchmark: per-message cost as a conversation grows (reports/bench/)
 	$(BIN)/python bench/conversation_cost.py

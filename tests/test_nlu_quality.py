@@ -1,9 +1,11 @@
 """NLU quality gate: the trained model on the held-out set and CLINC150 validation split.
 
 Targets: 95 % accuracy, 0.93 macro-F1, 90 % of out-of-domain requests handled honestly.
-The floors sit about two points under what the current model measures (92.1 %, 0.929,
-91.6 %: accuracy and macro-F1 are still short of target), so run-to-run noise does not fail
-CI but a real regression does. Raise them as the training data improves.
+Training is repeatable on one machine (the Makefile fixes the hash seed and turns
+oneDNN off), but before that was fixed, trainings of the same data ranged over
+95.0-96.7 % accuracy, 0.955-0.971 macro-F1 and 89.6-95.0 % out-of-domain, and another CPU
+may still round differently. The floors sit under that whole range, so noise does not fail
+CI but a real regression does.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from bot.nlu_tools import evaluate
 
 pytestmark = pytest.mark.slow
 
-FLOORS = {"accuracy": 0.90, "macro_f1": 0.90, "oos_rate": 0.89}
+FLOORS = {"accuracy": 0.93, "macro_f1": 0.93, "oos_rate": 0.89}
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +49,10 @@ def test_every_intent_has_15_held_out_messages() -> None:
 def test_quality_floor(results: evaluate.Results, metric: str) -> None:
     value = getattr(results, metric)
     assert value is not None and value >= FLOORS[metric], evaluate.table(results)
+
+
+def test_blind_slices_are_measured_on_their_own(results: evaluate.Results) -> None:
+    """The blind slices tell whether gains generalise; they must be present and counted."""
+    assert set(results.slices) == {"original", "blind"}, results.slices
+    assert sum(part["size"] for part in results.slices.values()) == results.held_out_size
+    assert results.slices["blind"]["size"] >= 200

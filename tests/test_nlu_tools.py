@@ -393,6 +393,31 @@ def test_report_run_writes_reports_and_updates_baseline(
     assert json.loads((out / "baseline.json").read_text()) == fake.as_dict()
 
 
+def test_slice_accuracy_scores_blind_slices_on_their_own() -> None:
+    from bot.nlu_tools import evaluate
+
+    texts = ["Hi", "bye", "pay my bill", "is my  data safe"]
+    gold = ["greet", "goodbye", "ask_premium_payment", "ask_data_impact"]
+    pred = ["greet", "greet", "ask_premium_payment", "out_of_scope"]
+    blind = {"pay my bill", "is my data safe"}  # normalised, as blind_texts returns them
+    assert evaluate.slice_accuracy(texts, gold, pred, blind) == {
+        "original": {"accuracy": 0.5, "size": 2},
+        "blind": {"accuracy": 0.5, "size": 2},
+    }
+    assert evaluate.slice_accuracy(texts, gold, pred, set()) == {
+        "original": {"accuracy": 0.5, "size": 4}
+    }
+
+
+def test_blind_texts_reads_only_the_blind_slices(tmp_path: Path) -> None:
+    from bot.nlu_tools import evaluate
+
+    block = 'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - {}\n'
+    (tmp_path / "chitchat.yml").write_text(block.format("hello there"))
+    (tmp_path / "blind_slice.yml").write_text(block.format("Good  Morning"))
+    assert evaluate.blind_texts(tmp_path) == {"good morning"}
+
+
 # --- inbox ------------------------------------------------------------------------------------
 
 
