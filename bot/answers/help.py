@@ -167,7 +167,9 @@ def email_followup(session: Session, clock: Clock, audience: str = "member") -> 
             "it again.",
         )
     ]
-    delayed = [i for i in current_incidents(session, now) if EMAIL_REPLIES in i.affected_systems]
+    delayed = [
+        i for i in current_incidents(session, now) if EMAIL_REPLIES in (i.affected_systems or [])
+    ]
     if delayed:
         lines.append(
             texts.render(
