@@ -145,7 +145,8 @@ def email_followup(session: Session, clock: Clock, audience: str = "member") -> 
     may not have arrived (resend), ``email_replies`` means they arrived but answers wait.
     """
     now = clock.now()
-    incidents = [*current_incidents(session, now), *resolved_incidents(session, now)]
+    current = current_incidents(session, now)
+    incidents = [*current, *resolved_incidents(session, now)]
     not_received = [i for i in incidents if EMAIL_INTAKE in (i.affected_systems or [])]
     if not_received:
         since = min(i.started_at for i in not_received)
@@ -167,9 +168,7 @@ def email_followup(session: Session, clock: Clock, audience: str = "member") -> 
             "it again.",
         )
     ]
-    delayed = [
-        i for i in current_incidents(session, now) if EMAIL_REPLIES in (i.affected_systems or [])
-    ]
+    delayed = [i for i in current if EMAIL_REPLIES in (i.affected_systems or [])]
     if delayed:
         lines.append(
             texts.render(
