@@ -1,12 +1,12 @@
 """Generate ``out_of_scope`` NLU training examples from the CLINC150 out-of-domain subset.
 
-The data set (shared/datasets/clinc150/out_of_domain.json) holds CLINC150 utterances whose
+The data set (data/clinc150/out_of_domain.json, vendored into the repository) holds CLINC150 utterances whose
 intents have nothing to do with a health plan (flights, recipes, timers, ...); intents that
 overlap with member service were removed upstream. This module draws a small, stratified,
 deterministic sample (about two per CLINC intent) and writes it as Rasa 3.x NLU YAML.
 
 CLINC150: Larson et al., 2019, "An Evaluation Dataset for Intent Classification and
-Out-of-Scope Prediction" (EMNLP-IJCNLP), licensed CC BY 3.0 (shared/datasets/clinc150/LICENSE).
+Out-of-Scope Prediction" (EMNLP-IJCNLP), licensed CC BY 3.0 (data/clinc150/LICENSE).
 
 Regenerate from the repository root with::
 
@@ -26,9 +26,7 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATASET = (
-    REPO_ROOT / ".." / "shared" / "datasets" / "clinc150" / "out_of_domain.json"
-).resolve()
+DEFAULT_DATASET = REPO_ROOT / "data" / "clinc150" / "out_of_domain.json"
 DEFAULT_OUTPUT = REPO_ROOT / "data" / "nlu" / "out_of_scope_clinc.yml"
 # Hand-written training data and the held-out test set: generated examples must not repeat
 # any of them (a held-out message must never also be a training message).
@@ -50,7 +48,7 @@ HEADER = """\
 # training example or held-out test example are left out.
 # Source: CLINC150, Larson et al., 2019, "An Evaluation Dataset for Intent Classification
 # and Out-of-Scope Prediction", EMNLP-IJCNLP. Licensed CC BY 3.0; see
-# shared/datasets/clinc150/LICENSE. Texts are reproduced unchanged apart from whitespace.
+# data/clinc150/LICENSE. Texts are reproduced unchanged apart from whitespace.
 """
 
 

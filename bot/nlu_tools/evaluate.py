@@ -25,7 +25,7 @@ from bot.config import PROJECT_ROOT
 
 HONEST = {"out_of_scope", "nlu_fallback"}
 DEFAULT_HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
-DEFAULT_CLINC = PROJECT_ROOT / ".." / "shared" / "datasets" / "clinc150" / "out_of_domain.json"
+DEFAULT_CLINC = PROJECT_ROOT / "data" / "clinc150" / "out_of_domain.json"
 DEFAULT_REPORTS = PROJECT_ROOT / "reports" / "nlu"
 BLIND_SLICES = "blind_slice*.yml"
 
