@@ -42,8 +42,13 @@ lock: | $(UV) ## Re-resolve uv.lock from scratch (an incremental re-lock drops T
 
 install: $(BIN)/.installed ## Create the virtualenv from uv.lock (no network at run time)
 
+# One clock for the whole demo: `bot setup` stamps the store with the same pinned moment that
+# `bot run` answers at. BOT_NOW unset: the scenario's demo time; BOT_NOW= (empty): the real
+# clock; BOT_NOW=<ISO time>: that moment.
+PIN_CLOCK = BOT_NOW="$${BOT_NOW-$$($(BIN)/bot scenario demo-now)}"
+
 setup: install ## Migrate the store and load the demo scenario if it is empty
-	$(BIN)/bot setup
+	$(PIN_CLOCK) $(BIN)/bot setup
 
 $(MODEL): $(TRAINING_DATA) $(BIN)/.installed
 	$(REPRODUCIBLE) $(BIN)/rasa train --data data/nlu data/rules --domain domain.yml --config config.yml \
@@ -53,7 +58,7 @@ $(MODEL): $(TRAINING_DATA) $(BIN)/.installed
 model: $(MODEL) ## Train the model if it is missing or its training data changed
 
 run: setup model ## Run everything: chat + agent pages and API on :8080, Rasa :5005, actions :5055
-	BOT_NOW="$${BOT_NOW-$$($(BIN)/bot scenario demo-now)}" $(BIN)/bot run --model $(MODEL)
+	$(PIN_CLOCK) $(BIN)/bot run --model $(MODEL)
 
 lint: install ## ruff
 	$(BIN)/ruff check bot actions tests bench

@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.dates import parse_date
 from bot.db import Store
 from bot.errors import StoreError
+from bot.topics import Asked
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,16 @@ def shared_store() -> Store:
 def audience_of(tracker: Tracker) -> str:
     value = tracker.get_slot("audience")
     return value if value in ("member", "provider") else "member"
+
+
+def asked_from(tracker: Tracker) -> Asked:
+    """Who is asking (the audience slot) and what this message said (its entities)."""
+    found = {
+        str(e.get("entity")): str(e.get("value"))
+        for e in reversed(tracker.latest_message.get("entities") or [])
+        if e.get("value") is not None
+    }
+    return Asked(audience=audience_of(tracker), entities=found)
 
 
 def date_in_message(tracker: Tracker, today: date) -> date | None:
@@ -81,5 +92,8 @@ class StoreAction(Action, ABC):
             log.warning("%s could not read the store: %s", self.name(), type(exc).__name__)
             dispatcher.utter_message(text=STORE_UNAVAILABLE)
             return []
-        dispatcher.utter_message(text=answer.text if isinstance(answer, Answer) else answer)
+        if isinstance(answer, Answer):
+            dispatcher.utter_message(text=answer.text, buttons=answer.buttons or None)
+        else:
+            dispatcher.utter_message(text=answer)
         return self.events(tracker, answer)

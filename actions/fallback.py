@@ -12,10 +12,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.base import StoreAction, audience_of
-from bot import answers
-from bot.answers import INTENT_LABELS
+from actions.base import StoreAction, asked_from
+from bot import answers, topics
 from bot.clock import Clock
+
+INTENT_LABELS = topics.SUGGESTIBLE
 
 #: A guess at least this confident is offered back as "Did you mean …?".
 SUGGEST_ABOVE = 0.25
@@ -31,14 +32,6 @@ def best_guess(tracker: Tracker) -> str | None:
             return str(name)
         return None
     return None
-
-
-class ActionOutOfScope(StoreAction):
-    def name(self) -> str:
-        return "action_out_of_scope"
-
-    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
-        return answers.out_of_scope(session, clock, audience_of(tracker))
 
 
 class ActionFallback(StoreAction):
@@ -61,4 +54,4 @@ class ActionFallback(StoreAction):
         return []
 
     def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
-        return answers.not_understood(session, clock, audience_of(tracker))
+        return topics.answer(session, clock, topics.BY_INTENT["nlu_fallback"], asked_from(tracker))

@@ -19,6 +19,7 @@ from bot.answers import prior_auth
 from bot.clock import Clock
 from bot.dates import parse_date
 from bot.errors import StoreError
+from bot.topics import AUDIENCES
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +27,15 @@ FORM = "prior_auth_form"
 CASE_SLOTS = ["service_category", "network", "urgency", "service_date"]
 
 
-def case_from(tracker: Tracker, slots: dict[str, Any] | None = None) -> prior_auth.PriorAuthCase:
+def case_from(tracker: Tracker, today: date) -> prior_auth.PriorAuthCase:
+    """The case as the slots stand; a date still in words ("tomorrow") is read against today.
+
+    Rasa re-reads the message when the form starts, so the date slot can hold the words
+    again even after :class:`ActionStartPriorAuth` set an ISO date.
+    """
     values = {name: tracker.get_slot(name) for name in [*CASE_SLOTS, "audience"]}
-    values.update(slots or {})
     raw_date = values.get("service_date")
-    try:
-        service_date = date.fromisoformat(raw_date) if raw_date else None
-    except (TypeError, ValueError):
-        service_date = None
+    service_date = parse_date(str(raw_date), today) if raw_date else None
     urgency = values.get("urgency")
     return prior_auth.PriorAuthCase(
         category=values.get("service_category") or "",
@@ -62,7 +64,7 @@ class ValidatePriorAuthForm(FormValidationAction):
         try:
             store = self.store_factory()
             with store.read() as session:
-                return prior_auth.missing(case_from(tracker), session)
+                return prior_auth.missing(case_from(tracker, store.clock.today()), session)
         except (SQLAlchemyError, StoreError, OSError) as exc:
             log.warning("prior-auth form could not read the store: %s", type(exc).__name__)
             return []
@@ -83,13 +85,44 @@ class ValidatePriorAuthForm(FormValidationAction):
     async def validate_service_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value in prior_auth.CATEGORIES:
-            return {"service_category": value}
-        return {"service_category": None}
+        return {"service_category": value if value in prior_auth.CATEGORIES else None}
+
+    async def validate_audience(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """An unrecognised value ("office") means: ask, never guess and never fail."""
+        return {"audience": value if value in AUDIENCES else None}
+
+    async def validate_network(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"network": value if value in ("in_network", "out_of_network") else None}
+
+    async def validate_urgency(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"urgency": value if value in ("urgent", "not_urgent") else None}
+
+
+def _words_of_the_request(tracker: Tracker) -> dict[str, Any]:
+    """Entities of the message that asked; a "Yes" button's payload points back to it.
+
+    After "Did you mean: prior authorization?" the request arrives as ``/ask_prior_auth``
+    with no words of its own: the details are in the message that was not understood.
+    """
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    latest = users[-1] if users else {"parse_data": tracker.latest_message}
+    chosen = latest
+    if str(latest.get("text") or "").startswith("/") and len(users) > 1:
+        chosen = users[-2]
+    entities = (chosen.get("parse_data") or {}).get("entities") or []
+    return {str(e.get("entity")): e.get("value") for e in reversed(entities)}
 
 
 class ActionStartPriorAuth(Action):
     """Start each request fresh: keep only what this message says (and who the person is)."""
+
+    store_factory = staticmethod(shared_store)
 
     def name(self) -> str:
         return "action_start_prior_auth"
@@ -97,16 +130,20 @@ class ActionStartPriorAuth(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        entities = {
-            e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities", [])
-        }
+        entities = _words_of_the_request(tracker)
+        raw_date = entities.get("DATE")
+        # Read "tomorrow" now, against the store's clock, so the form sees a real date.
+        found = parse_date(str(raw_date), self.store_factory().clock.today()) if raw_date else None
         mentioned = {
             "service_category": entities.get("service_category"),
             "network": entities.get("network"),
             "urgency": entities.get("urgency"),
-            "service_date": entities.get("DATE"),
+            "service_date": found.isoformat() if found else None,
         }
-        return [SlotSet(name, mentioned[name]) for name in CASE_SLOTS]
+        events = [SlotSet(name, mentioned[name]) for name in CASE_SLOTS]
+        if entities.get("audience") in AUDIENCES:
+            events.append(SlotSet("audience", entities["audience"]))
+        return events
 
 
 class ActionPriorAuthAnswer(StoreAction):
@@ -116,7 +153,7 @@ class ActionPriorAuthAnswer(StoreAction):
         return "action_prior_auth_answer"
 
     def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
-        return prior_auth.answer(session, clock, case_from(tracker))
+        return prior_auth.answer(session, clock, case_from(tracker, clock.today()))
 
     def events(self, tracker: Tracker, answer: answers.Answer | str) -> list[dict[str, Any]]:
         return [SlotSet(name, None) for name in CASE_SLOTS]

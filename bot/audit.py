@@ -112,6 +112,13 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
 
 
 def install(session_factory: Any) -> None:
-    """Attach the audit hook to a sessionmaker."""
-    if not event.contains(session_factory, "before_flush", _before_flush):
-        event.listen(session_factory, "before_flush", _before_flush)
+    """Attach the audit hook to a sessionmaker (once).
+
+    Marked on the factory itself: ``event.contains`` keys listeners by ``id()``, so a new
+    sessionmaker reusing the id of a collected one looked "already installed" and went
+    unaudited.
+    """
+    if getattr(session_factory, "_bot_audit_installed", False):
+        return
+    event.listen(session_factory, "before_flush", _before_flush)
+    session_factory._bot_audit_installed = True

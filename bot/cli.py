@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot import migrate, scenario
-from bot.config import ConfigError, Settings, disable_phone_home
+from bot.config import PROJECT_ROOT, ConfigError, Settings, disable_phone_home
 from bot.db import Store
 from bot.errors import StoreError
 from bot.formatting import how_to_reach, when
 from bot.models import AuditEntry
 from bot.nlu_tools.commands import add_commands as add_nlu_commands
-from bot.services import channels, incidents, routing
+from bot.services import channels, incidents, mentions, routing
 from bot.web.commands import add_commands as add_web_commands
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -219,6 +219,11 @@ def cmd_channel_set_status(args: argparse.Namespace, settings: Settings) -> int:
         with store.begin(args.actor) as session:
             channel = channels.set_status(session, args.name, args.status, args.note)
             print(f"{channel.key} is now {channel.status}")
+            if channel.status == "down":
+                named = mentions.texts_mentioning(session, channel.key)
+                if named:
+                    where = ", ".join(f"{t.source} {t.owner} ({t.field})" for t in named)
+                    print(f"  named in: {where}; views now mark it {mentions.MARK}")
     return 0
 
 
@@ -300,7 +305,12 @@ def cmd_nlu_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """What the assistant would answer a caller, with intent, routing and incidents."""
+    """What the assistant would answer a caller, with intent, routing and incidents.
+
+    Parsed by the running assistant (its Rasa URL and API token come from the run-state
+    file of ``bot run``), in the same world as the chat: the same store, the same clock.
+    Only when no assistant answers is the model loaded here (slow), and stderr says why.
+    """
     from bot import lookup
 
     text = " ".join(args.text).strip()
@@ -308,12 +318,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError('say what the caller asked, e.g. bot ask "is the pharmacy line working"')
     try:
         parsed = lookup.parse_remote(text, settings.rasa_url, settings.rasa_token)
-    except lookup.ParseUnavailable:
-        print(
-            "(assistant not running: loading the model here, this takes a moment)",
-            file=sys.stderr,
-            flush=True,
+    except lookup.ParseUnavailable as exc:
+        running = settings.run_state
+        why = (
+            f"the running assistant (pid {running.pid}) did not parse it: {exc}"
+            if running is not None
+            else "assistant not running"
         )
+        print(f"({why}; loading the model here, this takes a moment)", file=sys.stderr, flush=True)
         parsed = lookup.parse_local(text, args.model)
     with _opened(settings) as store:
         with store.read() as session:
@@ -444,7 +456,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="agent lookup: what would the assistant answer?")
     ask.add_argument("text", nargs="+", help="what the caller said")
     ask.add_argument("--audience", default="member", choices=["member", "provider"])
-    ask.add_argument("--model", type=Path, default=Path("models/assistant.tar.gz"))
+    ask.add_argument(
+        "--model",
+        type=Path,
+        default=PROJECT_ROOT / "models" / "assistant.tar.gz",
+        help="the model to load when no assistant is running",
+    )
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(func=cmd_ask)
 

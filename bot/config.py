@@ -1,6 +1,11 @@
 """Settings, read from ``BOT_*`` environment variables in exactly one place.
 
 Nothing else in the code base reads the environment: callers pass a :class:`Settings`.
+
+The clock and the Rasa server a command uses are the running assistant's: a setting that
+is not in the environment is taken from the run-state file of a live ``bot run``
+(:mod:`bot.runstate`), so every process on the machine shares one clock. A variable that
+is set wins, even when empty (``BOT_NOW=`` means the real clock).
 """
 
 from __future__ import annotations
@@ -11,9 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from bot import runstate
+from bot.runstate import RunState, RunStateError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'assistant.db'}"
 DEFAULT_TIMEZONE = "America/New_York"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+#: Where ``bot run`` writes its run-state file (``BOT_RUN_DIR`` overrides).
+DEFAULT_RUN_DIR = PROJECT_ROOT / "var" / "run"
 
 #: Variables that keep Rasa (and anything it pulls in) from phoning home.
 NO_PHONE_HOME_ENV = {
@@ -42,8 +53,8 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     log_level: str = "INFO"
     actor: str = "unknown"
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: str | None = None
+    rasa_url: str = DEFAULT_RASA_URL
+    rasa_token: str | None = field(default=None, repr=False)
     #: The Rasa server's address as a browser sees it (the chat widget posts there).
     public_rasa_url: str = "http://127.0.0.1:5005"
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -54,31 +65,34 @@ class Settings:
     api_writes_per_minute_per_ip: int = 60
     #: Rasa's SQL tracker store, read by ``bot nlu inbox`` (None: pass --tracker-url).
     tracker_url: str | None = None
+    #: Where ``bot run`` keeps its run-state file.
+    run_dir: Path = DEFAULT_RUN_DIR
+    #: The live ``bot run`` this process takes its clock and Rasa server from, if any.
+    run_state: RunState | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        now = None
-        raw_now = env.get("BOT_NOW", "").strip()
-        if raw_now:
-            try:
-                now = datetime.fromisoformat(raw_now)
-            except ValueError as exc:
-                raise ConfigError(
-                    f"BOT_NOW={raw_now!r} is not an ISO 8601 time (e.g. 2023-11-28T10:00:00-05:00)"
-                ) from exc
-        timezone = env.get("BOT_TIMEZONE", DEFAULT_TIMEZONE).strip() or DEFAULT_TIMEZONE
+        run_dir = Path(env.get("BOT_RUN_DIR", "").strip() or DEFAULT_RUN_DIR)
+        state = _running(run_dir, clock_needed="BOT_NOW" not in env)
+        now, timezone = resolve_clock(env, state)
+        rasa_url = env.get("BOT_RASA_URL", "").strip() or (
+            state.rasa_url if state and state.rasa_url else DEFAULT_RASA_URL
+        )
+        rasa_token = env.get("BOT_RASA_TOKEN", "").strip() or None
+        if rasa_token is None and state is not None and state.rasa_url == rasa_url:
+            rasa_token = state.rasa_token  # never sent to a server other than the run's
         return cls(
             database_url=env.get("BOT_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
             now=now,
             timezone=timezone,
             log_level=env.get("BOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
             actor=env.get("BOT_ACTOR", "").strip() or env.get("USER", "unknown") or "unknown",
-            rasa_url=env.get("BOT_RASA_URL", "").strip() or "http://127.0.0.1:5005",
-            rasa_token=env.get("BOT_RASA_TOKEN", "").strip() or None,
+            rasa_url=rasa_url,
+            rasa_token=rasa_token,
             public_rasa_url=env.get("BOT_PUBLIC_RASA_URL", "").strip()
             or env.get("BOT_RASA_URL", "").strip()
-            or "http://127.0.0.1:5005",
+            or DEFAULT_RASA_URL,
             cors_origins=tuple(
                 o.strip().rstrip("/")
                 for o in env.get("BOT_CORS_ORIGINS", "").split(",")
@@ -87,7 +101,52 @@ class Settings:
             api_writes_per_minute=_positive_int(env, "BOT_API_WRITES_PER_MINUTE", 30),
             api_writes_per_minute_per_ip=_positive_int(env, "BOT_API_WRITES_PER_MINUTE_PER_IP", 60),
             tracker_url=env.get("BOT_TRACKER_URL", "").strip() or None,
+            run_dir=run_dir,
+            run_state=state,
         )
+
+
+def _running(run_dir: Path, *, clock_needed: bool) -> RunState | None:
+    """The live ``bot run``'s state. Unreadable (another user's run) is an error only when
+    the clock must come from it: guessing the real clock would stamp changes wrongly."""
+    try:
+        return runstate.live(run_dir)
+    except RunStateError as exc:
+        if clock_needed:
+            raise ConfigError(
+                f"{exc}: run this as the assistant's user, or set BOT_NOW (empty for the "
+                "real clock)"
+            ) from exc
+        return None
+
+
+def resolve_clock(env: Mapping[str, str], state: RunState | None) -> tuple[datetime | None, str]:
+    """The one rule for the clock, used by every process and command.
+
+    ``BOT_NOW`` in the environment wins, even empty (the real clock); without it, the
+    pinned moment of the live ``bot run`` (``state``), if any; otherwise the real clock.
+    ``BOT_TIMEZONE`` likewise: the environment, else the run's zone, else the default.
+    """
+    if "BOT_NOW" in env:
+        now = _parse_now(env["BOT_NOW"])
+    else:
+        now = state.now if state is not None else None
+    timezone = env.get("BOT_TIMEZONE", "").strip()
+    if not timezone and "BOT_TIMEZONE" not in env and state is not None:
+        timezone = state.timezone
+    return now, timezone or DEFAULT_TIMEZONE
+
+
+def _parse_now(raw: str) -> datetime | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(
+            f"BOT_NOW={raw!r} is not an ISO 8601 time (e.g. 2023-11-28T10:00:00-05:00)"
+        ) from exc
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -98,3 +98,33 @@ def _weekday(qualifier: str | None, name: str, today: date) -> date:
     if ahead == 0 and qualifier == "next":
         ahead = 7
     return today + timedelta(days=ahead)
+
+
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+#: Phrases that name a date, for finding one inside a longer message (longest first).
+_DATE_SPANS = re.compile(
+    "|".join(
+        [
+            r"\b\d{4}-\d{2}-\d{2}\b",
+            rf"\b{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d{{2}})?\b",
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?:,?\s+(?:19|20)\d{{2}})?",
+            r"(?<![\d(])\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b(?![\d)-])",
+            r"\b(?:today|tonight|tomorrow|tmrw)\b",
+            _IN_N.pattern,
+            r"\b(?:(?:next|this|coming)\s+)?(?:" + "|".join(WEEKDAYS) + r"|tues|weds|thurs)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
+def find_date(text: str) -> tuple[int, int] | None:
+    """Where a date is named in a longer message ("surgery on 11/21/23, need PA?").
+
+    Only the span is found here; :func:`parse_date` reads it against the caller's clock,
+    so "tomorrow" means tomorrow on the pinned clock, not on the NLU server's.
+    """
+    match = _DATE_SPANS.search(text or "")
+    if match is None or parse_date(match.group(0), date(2000, 1, 1)) is None:
+        return None
+    return match.start(), match.end()

@@ -15,6 +15,27 @@ def when(moment: datetime, clock: Clock) -> str:
     return f"{local:%b} {local.day}, {local.year} at {hour}:{local:%M %p %Z}"
 
 
+def short_when(moment: datetime, clock: Clock) -> str:
+    """'10:00 AM' today, 'Nov 27, 8:00 AM' another day: for the one freshness line."""
+    local = clock.local(moment)
+    hour = local.strftime("%I").lstrip("0")
+    time = f"{hour}:{local:%M %p}"
+    if local.date() == clock.now().date():
+        return time
+    year = "" if local.year == clock.now().year else f" {local.year}"
+    return f"{local:%b} {local.day}{year}, {time}"
+
+
+def checked(clock: Clock) -> str:
+    """The single freshness line every live answer ends with."""
+    return f"(Checked {short_when(clock.now(), clock)}.)"
+
+
+def place(channel: Channel) -> str:
+    """A channel's name without its parenthetical ('Member Resource Center')."""
+    return channel.name.split(" (")[0]
+
+
 def day(value: date) -> str:
     """'November 26, 2023'."""
     return f"{value:%B} {value.day}, {value.year}"

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.answers.registry import REGISTRY, lookup
+from bot import topics
 from bot.answers.status import current_incidents, freshness_notes
 from bot.clock import Clock
 from bot.formatting import day, how_to_reach
-from bot.services import routing
+from bot.services import mentions, routing
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Parse:
     intent: str
     confidence: float
     ranking: list[dict[str, Any]]
+    entities: dict[str, str] = field(default_factory=dict)
 
 
 class ParseUnavailable(RuntimeError):
@@ -37,17 +39,31 @@ class ParseUnavailable(RuntimeError):
 def parse_remote(text: str, rasa_url: str, token: str | None, timeout: float = 10) -> Parse:
     """Ask a running Rasa server (``--enable-api``) to parse ``text``."""
     url = rasa_url.rstrip("/") + "/model/parse"
-    if token:
-        url += f"?token={token}"
+    if token:  # Rasa reads its API token from the query string only
+        url += "?" + urllib.parse.urlencode({"token": token})
     request = urllib.request.Request(
         url, data=json.dumps({"text": text}).encode(), headers={"Content-Type": "application/json"}
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             data = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise ParseUnavailable(_refusal(rasa_url, exc.code, token)) from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise ParseUnavailable(f"the Rasa server at {rasa_url} did not answer") from exc
+    if not isinstance(data, dict):
+        raise ParseUnavailable(f"the Rasa server at {rasa_url} sent an unexpected reply")
     return _from_parse(data)
+
+
+def _refusal(rasa_url: str, status: int, token: str | None) -> str:
+    """Why a running Rasa server refused to parse (never echoes the token)."""
+    if status in (401, 403):
+        why = "a wrong API token" if token else "no API token (is a 'bot run' running?)"
+        return f"the Rasa server at {rasa_url} refused the request (HTTP {status}: {why})"
+    if status == 409:
+        return f"the Rasa server at {rasa_url} has no model loaded yet (HTTP 409)"
+    return f"the Rasa server at {rasa_url} failed (HTTP {status})"
 
 
 def parse_local(text: str, model: Path) -> Parse:
@@ -74,6 +90,11 @@ def _from_parse(data: dict[str, Any]) -> Parse:
             {"name": r.get("name"), "confidence": round(float(r.get("confidence") or 0), 3)}
             for r in (data.get("intent_ranking") or [])[:5]
         ],
+        entities={
+            str(e.get("entity")): str(e.get("value"))
+            for e in reversed(data.get("entities") or [])
+            if e.get("value") is not None
+        },
     )
 
 
@@ -82,16 +103,22 @@ def describe(
 ) -> dict[str, Any]:
     """Everything an agent needs on one screen, as plain data."""
     now = clock.now()
-    entry = REGISTRY.get(parsed.intent)
-    answer = lookup(session, clock, parsed.intent, audience)
-    topic = entry.topic if entry else routing.GENERAL
+    entry = topics.BY_INTENT.get(parsed.intent)
+    asked = topics.Asked(audience=audience, entities=dict(parsed.entities))
+    answer = topics.for_intent(session, clock, parsed.intent, asked)
+    topic = entry.route if entry else routing.GENERAL
     offer = routing.offer(session, topic, audience)
     first_usable = offer.usable[0].key if offer.usable else None
+    # Stored prose as the channels stand now: a down channel's number or address never
+    # shows, its mentions are marked "(now unavailable)" (idempotent, so an answer that
+    # was already presented reads the same).
+    present = mentions.presenter(session)
     return {
         "intent": parsed.intent,
         "confidence": round(parsed.confidence, 3),
         "ranking": parsed.ranking,
         "audience": audience,
+        # Already presented by topics.answer, exactly as the chat says it.
         "answer": answer.text if answer else None,
         "topic": topic,
         "routing": [
@@ -100,8 +127,8 @@ def describe(
                 "channel": c.key,
                 "name": c.name,
                 "status": c.status,
-                "note": c.status_note,
-                "how": how_to_reach(c),
+                "note": present(c.status_note),
+                "how": present(how_to_reach(c)) if c.is_up else mentions.UNAVAILABLE,
                 "offered": c.key == first_usable,
             }
             for i, c in enumerate(offer.ordered, start=1)
@@ -113,7 +140,7 @@ def describe(
                 "status": i.status,
                 "started_at": clock.local(i.started_at).isoformat(),
                 "timeline": [
-                    {"at": clock.local(u.posted_at).isoformat(), "body": u.body}
+                    {"at": clock.local(u.posted_at).isoformat(), "body": present(u.body)}
                     for u in i.updates
                     if u.public
                 ],

@@ -93,6 +93,9 @@ class Channel(Tracked, Base):
     status = Column(String(16), nullable=False, default="up")
     status_note = Column(Text, nullable=True)
     public = Column(Boolean, nullable=False, default=True)
+    #: Other names people write for it, e.g. "Vermont Blue Rx" for the pharmacy line; with
+    #: the name and the contact, what :mod:`bot.services.mentions` looks for in prose.
+    aliases = Column(JSON, nullable=True)
 
     @property
     def is_up(self) -> bool:
@@ -202,6 +205,35 @@ class AnswerText(Tracked, Base):
     id = Column(Integer, primary_key=True)
     key = Column(String(64), nullable=False, unique=True)
     text = Column(Text, nullable=False)
+
+
+class TextMention(Base):
+    """A stored text names a channel: which text (one owner column is set), which field,
+    the words found and where. Derived by :mod:`bot.services.mentions` whenever the text or
+    a channel's name, contact or aliases is saved; not audited (the texts themselves are).
+    Deleting the text or the channel deletes its mentions (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "text_mentions"
+
+    id = Column(Integer, primary_key=True)
+    channel_id = Column(ForeignKey("channels.id", ondelete="CASCADE"), nullable=False, index=True)
+    incident_id = Column(ForeignKey("incidents.id", ondelete="CASCADE"), nullable=True)
+    incident_update_id = Column(
+        ForeignKey("incident_updates.id", ondelete="CASCADE"), nullable=True
+    )
+    answer_text_id = Column(ForeignKey("answer_texts.id", ondelete="CASCADE"), nullable=True)
+    date_rule_id = Column(ForeignKey("date_rules.id", ondelete="CASCADE"), nullable=True)
+    field = Column(String(32), nullable=False)
+    found_text = Column(Text, nullable=False)
+    span_start = Column(Integer, nullable=False)
+    span_end = Column(Integer, nullable=False)
+
+    channel = relationship("Channel")
+    incident = relationship("Incident")
+    incident_update = relationship("IncidentUpdate")
+    answer_text = relationship("AnswerText")
+    date_rule = relationship("DateRule")
 
 
 class AuditEntry(Base):

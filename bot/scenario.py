@@ -91,4 +91,13 @@ def _load_incident(session: Session, item: dict[str, Any], now: datetime) -> Non
         )
     for row in updates:
         posted = validation.aware_datetime("posted_at", row.get("posted_at"), now.tzinfo)
-        incidents.post_update(session, key, row.get("body"), posted, public=row.get("public", True))
+        # An entry posted before ``now`` is history: it said what was true then, even if a
+        # channel it calls working is down now (views mark it; see bot.services.mentions).
+        incidents.post_update(
+            session,
+            key,
+            row.get("body"),
+            posted,
+            public=row.get("public", True),
+            historic=posted < now,
+        )

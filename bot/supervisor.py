@@ -2,6 +2,11 @@
 
 Ctrl-C (or SIGTERM) stops every child cleanly; if one child dies, the others are stopped
 too and the exit code says so, so a broken assistant never looks half alive.
+
+While it runs, the run-state file (:mod:`bot.runstate`) tells every other process on the
+machine the run's clock, its Rasa server and that server's API token. The token is never on
+a command line: Rasa is started through :mod:`bot.rasa_launch`, which reads it from the
+environment (readable by the owner only).
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT, Settings, disable_phone_home
+from bot import runstate
+from bot.clock import Clock
+from bot.config import PROJECT_ROOT, ConfigError, Settings, disable_phone_home
+from bot.rasa_launch import TOKEN_ENV
 
 STOP_GRACE_SECONDS = 15
-TOKEN_PLACEHOLDER = "<rasa-token>"
 
 
 @dataclass
@@ -27,6 +34,8 @@ class Child:
     name: str
     argv: list[str]
     health_url: str
+    #: Gets the Rasa API token in its environment (the Rasa server and the lookup's caller).
+    needs_token: bool = False
     process: subprocess.Popen[bytes] | None = None
 
 
@@ -38,7 +47,8 @@ def children(
     model: Path, rasa_port: int, actions_port: int, ops_port: int, host: str = "127.0.0.1"
 ) -> list[Child]:
     """The processes of the assistant. Rasa's HTTP API is token-protected and local-only;
-    only the operations service's pages may call it from a browser (CORS)."""
+    only the operations service's pages may call it from a browser (CORS). No argv holds a
+    secret: the token reaches Rasa and the operations service in their environment."""
     rasa = rasa_executable()
     bot = str(Path(sys.executable).with_name("bot"))
     pages = [f"http://{host}:{ops_port}", f"http://localhost:{ops_port}"]
@@ -51,7 +61,9 @@ def children(
         Child(
             "rasa",
             [
-                rasa,
+                sys.executable,
+                "-m",
+                "bot.rasa_launch",
                 "run",
                 "--model",
                 str(model),
@@ -64,17 +76,17 @@ def children(
                 "--endpoints",
                 "endpoints.yml",
                 "--enable-api",
-                "--auth-token",
-                TOKEN_PLACEHOLDER,
                 "--cors",
                 *pages,
             ],
             f"http://{host}:{rasa_port}/",
+            needs_token=True,
         ),
         Child(
             "operations",
             [bot, "serve", "--host", host, "--port", str(ops_port)],
             f"http://{host}:{ops_port}/healthz",
+            needs_token=True,
         ),
     ]
 
@@ -102,17 +114,45 @@ def stop(procs: list[Child]) -> None:
             child.process.wait()
 
 
+def child_env(settings: Settings, token: str, rasa_url: str) -> dict[str, str]:
+    """The children's environment: the run's clock pinned explicitly (so no child depends on
+    the run-state file), telemetry off, and the run's Rasa server."""
+    env = dict(os.environ)
+    disable_phone_home(env)
+    pinned = Clock.from_settings(settings).pinned
+    env["BOT_NOW"] = pinned.isoformat() if pinned is not None else ""
+    env["BOT_TIMEZONE"] = settings.timezone
+    env["BOT_RUN_DIR"] = str(settings.run_dir)
+    env["BOT_RASA_URL"] = rasa_url
+    env[TOKEN_ENV] = token
+    return env
+
+
 def run_all(
     settings: Settings, *, model: Path, rasa_port: int, actions_port: int, ops_port: int
 ) -> int:
-    env = dict(os.environ)
-    disable_phone_home(env)
+    me = os.getpid()
+    other = runstate.live(settings.run_dir)
+    if other is not None and other.pid != me:
+        raise ConfigError(
+            f"an assistant is already running (pid {other.pid}, Rasa at {other.rasa_url}); "
+            "stop it first"
+        )
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
     # The agents' lookup parses through Rasa's HTTP API: protect it with a per-run secret.
-    env["BOT_RASA_TOKEN"] = settings.rasa_token or secrets.token_urlsafe(24)
-    env.setdefault("BOT_RASA_URL", f"http://127.0.0.1:{rasa_port}")
+    token = settings.rasa_token or secrets.token_urlsafe(24)
+    env = child_env(settings, token, rasa_url)
+    without_token = {k: v for k, v in env.items() if k != TOKEN_ENV}
+    state = runstate.RunState(
+        pid=me,
+        pid_start=runstate.process_start(me),
+        now=Clock.from_settings(settings).pinned,
+        timezone=settings.timezone,
+        rasa_url=rasa_url,
+        operations_url=f"http://127.0.0.1:{ops_port}",
+        rasa_token=token,
+    )
     procs = children(model, rasa_port, actions_port, ops_port)
-    for child in procs:
-        child.argv = [env["BOT_RASA_TOKEN"] if a == TOKEN_PLACEHOLDER else a for a in child.argv]
     stopping = False
 
     def _on_signal(signum: int, _frame: object) -> None:
@@ -121,9 +161,12 @@ def run_all(
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    state_file = runstate.write(settings.run_dir, state)
     try:
         for child in procs:
-            child.process = subprocess.Popen(child.argv, cwd=PROJECT_ROOT, env=env)
+            child.process = subprocess.Popen(
+                child.argv, cwd=PROJECT_ROOT, env=env if child.needs_token else without_token
+            )
         announced = False
         while not stopping:
             for child in procs:
@@ -136,13 +179,19 @@ def run_all(
                     )
                     return 1
             if not announced and all(_healthy(c.health_url) for c in procs):
+                runstate.write(settings.run_dir, replace(state, ready=True))
+                clock = (
+                    f"pinned to {state.now.isoformat()}" if state.now is not None else "real time"
+                )
                 print(
                     "bot run: assistant ready.\n"
                     f"  member chat:   http://127.0.0.1:{ops_port}/chat\n"
                     f"  agent lookup:  http://127.0.0.1:{ops_port}/agent "
-                    "(token: bot token create NAME --role agent)\n"
+                    '(token: bot token create NAME --role agent), or bot ask "…"\n'
                     f"  status feed:   http://127.0.0.1:{ops_port}/status.json\n"
-                    f"  REST channel:  http://127.0.0.1:{rasa_port}/webhooks/rest/webhook\n"
+                    f"  REST channel:  {rasa_url}/webhooks/rest/webhook\n"
+                    f"  clock:         {clock} (run state: {state_file}; every bot command "
+                    "without BOT_NOW uses it)\n"
                     "  Ctrl-C stops everything.",
                     flush=True,
                 )
@@ -151,3 +200,4 @@ def run_all(
         return 0
     finally:
         stop(procs)
+        runstate.remove(settings.run_dir, me)

@@ -74,6 +74,23 @@ def contact(kind: str, value: Any) -> str:
     return result
 
 
+def aliases(value: Any) -> list[str]:
+    """Other names of a channel: a list of distinct short texts (none is fine)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Invalid("aliases", "must be a list of names")
+    result: list[str] = []
+    for item in value:
+        name = text("aliases", item, max_len=200)
+        assert name is not None
+        if len(name) < 3:
+            raise Invalid("aliases", f"{name!r} is too short to find in a text")
+        if name.lower() not in {r.lower() for r in result}:
+            result.append(name)
+    return result
+
+
 def aware_datetime(field: str, value: Any, zone: Any) -> datetime:
     if isinstance(value, datetime):
         moment = value

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -36,6 +37,10 @@ class Assistant:
 
     def ask(self, text: str, sender: str = "tester") -> list[str]:
         """Send a message over the REST channel; returns the bot's texts."""
+        return [m.get("text", "") for m in self.ask_full(text, sender)]
+
+    def ask_full(self, text: str, sender: str = "tester") -> list[dict[str, Any]]:
+        """Send a message over the REST channel; returns the bot's messages (with buttons)."""
         body = json.dumps({"sender": sender, "message": text}).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
@@ -43,7 +48,7 @@ class Assistant:
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
-            return [m.get("text", "") for m in json.loads(response.read())]
+            return list(json.loads(response.read()))
 
     def bot(self, *argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -124,7 +129,9 @@ def running_assistant(
     commands = [
         [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
         [
-            rasa,
+            sys.executable,  # `rasa` that takes its API token from BOT_RASA_TOKEN, not argv
+            "-m",
+            "bot.rasa_launch",
             "run",
             "--model",
             str(MODEL),
@@ -140,8 +147,10 @@ def running_assistant(
     ]
     if cors:
         commands[1] += ["--cors", cors]
+    env.pop("BOT_RASA_TOKEN", None)
     if api_token:
-        commands[1] += ["--enable-api", "--auth-token", api_token]
+        commands[1] += ["--enable-api"]
+        env["BOT_RASA_TOKEN"] = api_token  # never on a command line
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = []
     try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -24,6 +27,12 @@ from bot.db import Store  # noqa: E402
 
 netguard.install()
 disable_phone_home()
+
+# No test may take the clock or the Rasa token of a developer's running `bot run`: the tests
+# and every process they start look for a run-state file in an empty directory of their own.
+_RUN_DIR = tempfile.mkdtemp(prefix="bot-test-run-")
+os.environ["BOT_RUN_DIR"] = _RUN_DIR
+atexit.register(shutil.rmtree, _RUN_DIR, True)
 
 #: The demo moment: during the outage (phones down, waiver in force).
 OUTAGE_NOW = datetime.fromisoformat("2023-11-28T10:00:00-05:00")

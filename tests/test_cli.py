@@ -51,6 +51,9 @@ def test_channel_set_status_changes_the_store_and_is_audited(
 ) -> None:
     assert run("setup") == 0
     assert run("channel", "set-status", "vermont_blue_rx", "down", "--note", "line cut") == 0
+    out = capsys.readouterr().out
+    assert "vermont_blue_rx is now down" in out
+    assert "(now unavailable)" in out and "incident_update nov-2023-phone-internet (body)" in out
     store = open_store(env)
     with store.read() as s:
         row = channels.get_channel(s, "vermont_blue_rx")
@@ -122,6 +125,26 @@ def test_incident_open_update_resolve(env: str, capsys: pytest.CaptureFixture[st
         (["incident", "open", "nov-2023-phone-internet", "--title", "x"], "already exists"),
         (["route", "show", "astrology"], "no topic named 'astrology'"),
         (["scenario", "load", "/nonexistent.yml"], "cannot read"),
+        (
+            [
+                "incident",
+                "update",
+                "nov-2023-phone-internet",
+                "--post",
+                "Member Services phone line is working.",
+            ],
+            "member_phone",
+        ),
+        (
+            [
+                "incident",
+                "update",
+                "nov-2023-phone-internet",
+                "--working-note",
+                "Use VermontHealthConnect.gov to pay.",
+            ],
+            "exchange_website",
+        ),
     ],
 )
 def test_bad_arguments_get_one_line_and_nonzero_exit(

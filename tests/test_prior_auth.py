@@ -27,7 +27,10 @@ DEC_5 = date(2023, 12, 5)
         (PriorAuthCase("other", "in_network", service_date=NOV_30), []),
         (PriorAuthCase("other", "out_of_network", service_date=NOV_30), ["urgency", "audience"]),
         (PriorAuthCase("other", "out_of_network", True, NOV_30, "member"), []),
-        (PriorAuthCase("outpatient_therapy", service_date=date(2024, 12, 20)), []),
+        # On Nov 28, 2023 the Carelon therapy program (announced Aug 29, 2024) is not known
+        # yet: therapy is an ordinary service, so the network matters. (This case used to
+        # expect [] — it read a rule from the future.)
+        (PriorAuthCase("outpatient_therapy", service_date=date(2024, 12, 20)), ["network"]),
         (PriorAuthCase("outpatient_therapy", service_date=NOV_30), ["network"]),
     ],
 )
@@ -130,7 +133,7 @@ def test_form_says_when_it_cannot_read_a_date(sqlite_store: Store) -> None:
     assert "couldn't read that date" in dispatcher.messages[0]["text"]
 
 
-def test_start_keeps_only_what_this_message_says() -> None:
+def test_start_keeps_only_what_this_message_says(sqlite_store: Store) -> None:
     tracker = tracker_for(
         "ask_prior_auth",
         "prior auth for an MRI on dec 5",
@@ -140,12 +143,39 @@ def test_start_keeps_only_what_this_message_says() -> None:
             {"entity": "DATE", "value": "dec 5"},
         ],
     )
-    events = asyncio.run(ActionStartPriorAuth().run(CollectingDispatcher(), tracker, {}))
+    start = ActionStartPriorAuth()
+    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
+    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
     assert {e["name"]: e["value"] for e in events} == {
         "service_category": "advanced_imaging",
         "network": None,
         "urgency": None,
-        "service_date": "dec 5",
+        "service_date": "2023-12-05",  # read against the store's clock, not left as words
+    }
+
+
+def test_start_after_did_you_mean_keeps_the_words_that_were_not_understood(
+    sqlite_store: Store,
+) -> None:
+    first = {
+        "text": "in network surgery on 11/21/23, need PA?",
+        "intent": {"name": "nlu_fallback"},
+        "entities": [
+            {"entity": "network", "value": "in_network"},
+            {"entity": "service_category", "value": "other"},
+            {"entity": "DATE", "value": "11/21/23"},
+        ],
+    }
+    tracker = tracker_for("ask_prior_auth", "/ask_prior_auth")
+    tracker.events.insert(0, {"event": "user", "text": first["text"], "parse_data": first})
+    start = ActionStartPriorAuth()
+    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
+    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    assert {e["name"]: e["value"] for e in events} == {
+        "service_category": "other",
+        "network": "in_network",
+        "urgency": None,
+        "service_date": "2023-11-21",
     }
 
 

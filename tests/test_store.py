@@ -240,3 +240,20 @@ def test_incident_channel_changes_are_audited(store: Store) -> None:
 def test_store_session_without_actor_is_refused(store: Store) -> None:
     with pytest.raises(RuntimeError), store.factory.begin() as s:
         s.add(Channel(key="x", name="x", kind="web", audience="all", contact="x"))
+
+
+def test_every_new_session_factory_is_audited() -> None:
+    """Listeners are keyed by id(): a factory reusing a collected one's id must still be hooked."""
+    from sqlalchemy.orm import sessionmaker
+
+    from bot import audit
+
+    for _ in range(50):
+        factory = sessionmaker()
+        audit.install(factory)
+        audit.install(factory)  # twice is once
+        session = factory()
+        hooks = [fn for fn in session.dispatch.before_flush if fn is audit._before_flush]
+        session.close()
+        assert len(hooks) == 1
+        del factory, session

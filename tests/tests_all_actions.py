@@ -6,19 +6,24 @@ from helpers import tracker_for
 from rasa_sdk import Tracker
 
 from actions.base import StoreAction
-from actions.contact import ActionContact
-from actions.fallback import ActionFallback, ActionOutOfScope
-from actions.member_help import (
+from actions.fallback import ActionFallback
+from actions.prior_auth import ActionPriorAuthAnswer
+from actions.status import ActionGreet
+from actions.topics import (
+    ActionCarelonPortalError,
     ActionClaimsBenefits,
+    ActionContact,
+    ActionDataImpact,
     ActionEmailFollowup,
     ActionOpenEnrollment,
+    ActionOutageStatus,
+    ActionOutOfScope,
+    ActionPartDHelp,
+    ActionPharmacyHelp,
     ActionPortalRegistration,
     ActionPremiumPayment,
+    ActionTherapyPriorAuth,
 )
-from actions.pharmacy import ActionPartDHelp, ActionPharmacyHelp
-from actions.prior_auth import ActionPriorAuthAnswer
-from actions.providers import ActionCarelonPortalError, ActionTherapyPriorAuth
-from actions.status import ActionDataImpact, ActionGreet, ActionOutageStatus
 
 
 def every_store_action() -> list[tuple[StoreAction, Tracker]]:

@@ -5,7 +5,7 @@ answer. Wording comes from answer texts in the store where staff may want to cha
 """
 
 from bot.answers.core import Answer, route_answer
-from bot.answers.fallback import INTENT_LABELS, not_understood, out_of_scope
+from bot.answers.fallback import not_understood, out_of_scope
 from bot.answers.help import (
     claims,
     contact,
@@ -21,7 +21,6 @@ from bot.answers.providers import carelon_portal_error, therapy_prior_auth
 from bot.answers.status import data_impact, greeting, outage_status
 
 __all__ = [
-    "INTENT_LABELS",
     "Answer",
     "PriorAuthCase",
     "carelon_portal_error",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.formatting import how_to_reach, sentence, when
+from bot.formatting import checked, how_to_reach, sentence
 from bot.models import Channel
 from bot.services import routing, texts
 
@@ -26,14 +26,8 @@ class Answer:
     audience: str
     offered: list[str] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)
-
-
-def status_stamp(channels: list[Channel], now: datetime, clock: Clock) -> str:
-    """How fresh the channel statuses in this answer are."""
-    stamps = [c.updated_at for c in channels if c.updated_at is not None]
-    if stamps:
-        return f"(Line status last updated {when(max(stamps), clock)}; checked {when(now, clock)}.)"
-    return f"(Line status checked {when(now, clock)}.)"
+    #: Quick replies: [{"title": ..., "payload": ...}].
+    buttons: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _down_phrase(channels: list[Channel]) -> str:
@@ -59,12 +53,9 @@ def route_answer(
     **values: str,
 ) -> Answer:
     """Offer the first working channel for a topic; say plainly which ones are down."""
-    now = clock.now()
     offer = routing.offer(session, topic, audience)
     lines: list[str] = list(lead or [])
     primary_down = offer.skipped if mention_down else []
-    if primary_down:
-        lines.append(_down_phrase(primary_down))
     if offer.all_down:
         lines.append(no_channel_text(session, clock, audience, exclude=offer.unavailable))
     else:
@@ -80,9 +71,10 @@ def route_answer(
         lines.append(sentence(intro))
         for extra in rest[:alternatives]:
             lines.append(sentence(f"You can also {how_to_reach(extra)}"))
+    if primary_down:
+        lines.append(_down_phrase(primary_down))
     lines.extend(notes or [])
-    shown = offer.usable[: 1 + alternatives] + offer.unavailable
-    lines.append(status_stamp(shown, now, clock))
+    lines.append(checked(clock))
     return Answer(
         text=" ".join(line for line in lines if line),
         topic=topic,

@@ -13,8 +13,8 @@ from bot.answers.status import (
     resolved_incidents,
 )
 from bot.clock import Clock
-from bot.formatting import day, when
-from bot.services import rules, texts
+from bot.formatting import checked, day, place, sentence, when
+from bot.services import routing, rules, texts
 
 
 def pharmacy(session: Session, clock: Clock, audience: str = "member") -> Answer:
@@ -54,15 +54,31 @@ def contact(session: Session, clock: Clock, audience: str = "member") -> Answer:
 
 
 def claims(session: Session, clock: Clock, audience: str = "member") -> Answer:
-    """Where to see claims and benefits, with the 'current through' caveat while it applies."""
+    """Where to *see* claims and benefits, with the 'current through' caveat once."""
     notes = [freshness_sentence(row) for row in freshness_notes(session, clock.now())]
+    offer = routing.offer(session, "claims", audience)
+    first = offer.usable[0] if offer.usable else None
+    if first is not None and first.kind == "portal":
+        whose = "your" if audience == "member" else "your patients'"
+        lines = [f"You can see {whose} benefits and claims by logging in to the {place(first)}."]
+        if not notes and first.status == "degraded" and first.status_note:
+            lines.append(sentence(first.status_note))
+        lines.extend(notes)
+        lines.append(checked(clock))
+        return Answer(
+            text=" ".join(lines),
+            topic="claims",
+            audience=audience,
+            offered=[first.key],
+            unavailable=[c.key for c in offer.unavailable],
+        )
     return route_answer(
         session,
         clock,
         "claims",
         audience,
         "claims_intro",
-        "The best way to see your benefits and claims is the {channel}: {action}",
+        "For your benefits and claims, {action}",
         notes=notes,
     )
 
@@ -182,7 +198,7 @@ def email_followup(session: Session, clock: Clock, audience: str = "member") -> 
     backlog = backlog_text(session, now)
     if backlog:
         lines.append(backlog)
-    lines.append(f"(Status checked {when(now, clock)}.)")
+    lines.append(checked(clock))
     return Answer(text=" ".join(lines), topic="email_followup", audience=audience)
 
 

@@ -1,178 +1,421 @@
 """Prior authorization: what applies to this service, on this date, for this person.
 
-The decision reads the date rules in the store (waiver window, vendor portals, urgent
-out-of-network window, therapy program), so staff can change dates without code.
+The decision is the table in :mod:`bot.answers.prior_auth_table`; this module turns its
+outcome into words. Each answer leads with the action (who to call, where to go) and offers
+channels through ``route_answer``, which never offers a down channel. The windows come from
+the date rules in the store as known today, so staff can change dates without code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.answers.core import Answer, route_answer
+from bot.answers.prior_auth_table import (
+    AUDIENCES,
+    CATEGORIES,
+    MEMBER,
+    PROVIDER,
+    QUESTIONS,
+    THERAPY,
+    VENDOR_CATEGORIES,
+    Dates,
+    Known,
+    KnownRule,
+    Outcome,
+    PriorAuthCase,
+    in_force,
+    known_on,
+    normalize,
+    params_of,
+    plan,
+)
 from bot.clock import Clock
 from bot.formatting import day
-from bot.models import DateRule
-from bot.services import rules
+from bot.services import routing, texts
 
-CATEGORIES = ("pharmacy", "advanced_imaging", "outpatient_therapy", "other")
-VENDOR_CATEGORIES = ("pharmacy", "advanced_imaging")
+__all__ = [
+    "AUDIENCES",
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "QUESTION_LABELS",
+    "VENDOR_CATEGORIES",
+    "PriorAuthCase",
+    "answer",
+    "known_on",
+    "missing",
+    "therapy_overview",
+]
+
 CATEGORY_LABELS = {
     "pharmacy": "pharmacy and medications",
     "advanced_imaging": "advanced imaging",
     "outpatient_therapy": "outpatient therapy",
     "other": "services",
 }
+QUESTION_LABELS = {
+    "service_category": "what the service is (pharmacy, advanced imaging, outpatient therapy "
+    "or something else)",
+    "service_date": "the date of the service",
+    "network": "whether the provider is in our network",
+    "urgency": "whether the request is urgent",
+    "audience": "whether you are a member or a provider",
+}
+
+
+def _today_of(session: Session) -> date:
+    now = session.info.get("now")
+    return now.date() if isinstance(now, datetime) else date.today()
+
+
+def missing(case: PriorAuthCase, session: Session, today: date | None = None) -> list[str]:
+    """The questions still to ask, in order: only those whose answer changes the outcome.
+
+    ``today`` defaults to the session's moment (the store's clock), so rules announced
+    later are not known yet.
+    """
+    day_ = today if today is not None else _today_of(session)
+    return list(plan(case, Dates.load(session, day_)).missing)
+
+
+def answer(session: Session, clock: Clock, case: PriorAuthCase) -> Answer:
+    dates = Dates.load(session, clock.today())
+    decision = plan(case, dates)
+    ctx = _Context(session, clock, normalize(case), dates)
+    if decision.outcome is None:
+        return _ask(ctx, decision.missing)
+    return WORDING[decision.outcome.key](ctx, decision.outcome)
+
+
+def therapy_overview(session: Session, clock: Clock, audience: str = PROVIDER) -> Answer:
+    """Outpatient therapy without a service date: the Carelon program if it is known today."""
+    dates = Dates.load(session, clock.today())
+    case = PriorAuthCase(THERAPY, audience=audience)
+    ctx = _Context(session, clock, normalize(case), dates)
+    if dates.therapy is None:
+        return _ask(ctx, plan(case, dates).missing)
+    limit = dates.advance_days
+    notes = [_program_sentence(ctx, staff_text=True)]
+    if f"{limit} days" not in notes[0]:
+        notes.append(f"Requests can't be submitted more than {limit} days before the service date.")
+    return _carelon_route(ctx, "therapy_prior_auth", notes)
+
+
+# --- Wording --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class PriorAuthCase:
-    category: str
-    network: str | None = None
-    urgent: bool | None = None
-    service_date: date | None = None
-    audience: str | None = None
+class _Context:
+    session: Session
+    clock: Clock
+    known: Known
+    dates: Dates
+
+    @property
+    def today(self) -> date:
+        return self.dates.today
+
+    @property
+    def audience(self) -> str:
+        """The audience to word and route for: an unknown one gets the member wording."""
+        return self.known.audience or MEMBER
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS.get(self.known.category or "other", "services")
+
+    @property
+    def on(self) -> str:
+        return day(self.known.service_date) if self.known.service_date else "that date"
 
 
-def missing(case: PriorAuthCase, session: Session) -> list[str]:
-    """The questions still to ask, in order; only those that change the answer."""
-    if case.category not in CATEGORIES:
-        return ["service_category"]
-    if case.category in VENDOR_CATEGORIES:
-        return []
-    needed = []
-    if case.service_date is None:
-        needed.append("service_date")
-    if case.category == "outpatient_therapy" and case.service_date is not None:
-        therapy = rules.find_rule(session, "therapy_carelon")
-        if therapy is not None and therapy.applies_on(case.service_date):
-            return needed
-    if case.network is None:
-        needed.append("network")
-    elif case.network == "out_of_network":
-        if case.urgent is None:
-            needed.append("urgency")
-        if case.audience is None:
-            needed.append("audience")
-    return needed
-
-
-def _window(rule: DateRule) -> str:
+def _window(rule: KnownRule) -> str:
     if rule.starts_on and rule.ends_on:
         return f"from {day(rule.starts_on)} through {day(rule.ends_on)}"
     if rule.starts_on:
         return f"from {day(rule.starts_on)}"
+    if rule.ends_on:
+        return f"through {day(rule.ends_on)}"
     return "at any time"
 
 
-def answer(session: Session, clock: Clock, case: PriorAuthCase) -> Answer:
-    audience = case.audience or "member"
-    if case.category in VENDOR_CATEGORIES:
-        return _vendor(session, clock, case, audience)
-    if case.category == "outpatient_therapy" and case.service_date is not None:
-        therapy = rules.find_rule(session, "therapy_carelon")
-        if therapy is not None and therapy.applies_on(case.service_date):
-            from bot.answers.providers import therapy_prior_auth
-
-            return therapy_prior_auth(session, clock, audience, case.service_date)
-    if case.network == "out_of_network":
-        return _out_of_network(session, clock, case, audience)
-    return _in_network(session, clock, case, audience)
+def _covers(rule: KnownRule, today: date) -> str:
+    """'covers', or 'will cover' / 'covered' when today is before / after the window."""
+    if rule.starts_on is not None and today < rule.starts_on:
+        return "will cover"
+    if rule.ends_on is not None and today > rule.ends_on:
+        return "covered"
+    return "covers"
 
 
-def _vendor(session: Session, clock: Clock, case: PriorAuthCase, audience: str) -> Answer:
-    vendor = rules.find_rule(session, "prior_auth_vendor_portals")
-    topic = "prior_auth_pharmacy" if case.category == "pharmacy" else "prior_auth_imaging"
-    lead = []
-    if vendor is not None:
-        topic = (vendor.params or {}).get("categories", {}).get(case.category, topic)
-        if vendor.applies_on(clock.today()):
-            lead.append(vendor.text)
-    waiver = rules.find_rule(session, "prior_auth_waiver")
-    if waiver is not None and waiver.applies_on(clock.today()):
-        lead.append(
-            f"The prior authorization waiver does not cover {CATEGORY_LABELS[case.category]}."
+def _intro_key(outcome: Outcome, audience: str) -> str:
+    if outcome.key.endswith((f"_{MEMBER}", f"_{PROVIDER}")):
+        return f"prior_auth_{outcome.key}_intro"
+    return f"prior_auth_{outcome.key}_{audience}_intro"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _current(rule: KnownRule, today: date) -> bool:
+    """Not over yet: a window that ended before today is history, not worth a caveat."""
+    return rule.ends_on is None or today <= rule.ends_on
+
+
+def _program_sentence(ctx: _Context, *, staff_text: bool) -> str:
+    """The Carelon therapy program in today's tense (only called once it is known).
+
+    The staff's text narrates the program's history, so it is shown only while the
+    program is in force; before that, our own sentence speaks in the future tense.
+    """
+    rule = ctx.dates.therapy
+    assert rule is not None
+    if staff_text and in_force(rule, ctx.today) and rule.text:
+        return rule.text
+    members = params_of(rule).get("members") or "members"
+    if rule.starts_on is not None and ctx.today < rule.starts_on:
+        return (
+            f"Review of outpatient therapy for {members} will move to Carelon: "
+            f"the program starts {day(rule.starts_on)}."
         )
+    if _current(rule, ctx.today):
+        since = f" on {day(rule.starts_on)}" if rule.starts_on else ""
+        return f"Review of outpatient therapy for {members} moved to Carelon{since}."
+    return f"Review of outpatient therapy for {members} went through Carelon {_window(rule)}."
+
+
+def _not_in_program_note(ctx: _Context) -> list[str]:
+    """For therapy outside a known Carelon program: say that Carelon does not apply."""
+    rule = ctx.dates.therapy
+    if ctx.known.category != THERAPY or rule is None or ctx.known.service_date is None:
+        return []
+    covers = _covers(rule, ctx.today)
+    return [
+        f"(The Carelon therapy program {covers} services {_window(rule)}, so it does not "
+        f"apply to {ctx.on}.)"
+    ]
+
+
+def _ask(ctx: _Context, questions: tuple[str, ...]) -> Answer:
+    needed = [QUESTION_LABELS[q] for q in questions] or [QUESTION_LABELS[q] for q in QUESTIONS]
+    subject = "this service" if ctx.known.category is None else ctx.label
+    if ctx.known.service_date is not None:
+        subject = f"{subject} on {ctx.on}"
+    return route_answer(
+        ctx.session,
+        ctx.clock,
+        "prior_auth",
+        ctx.audience,
+        f"prior_auth_ask_{ctx.audience}_intro",
+        "For help with a specific request, {action}",
+        lead=[f"To tell you what applies to {subject}, I need to know {_join(needed)}."],
+        notes=_not_in_program_note(ctx),
+    )
+
+
+def _vendor(ctx: _Context, outcome: Outcome) -> Answer:
+    notes = []
+    vendors = ctx.dates.vendors
+    primary_down = routing.offer(ctx.session, outcome.topic, ctx.audience).skipped
+    if vendors is not None and in_force(vendors, ctx.today) and not primary_down:
+        notes.append(vendors.text)
+    waiver = ctx.dates.waiver
+    on = ctx.known.service_date
+    if waiver is not None and (waiver.applies_on(ctx.today) or (on and waiver.applies_on(on))):
+        notes.append(f"The outage waiver does not cover {ctx.label}.")
     intro = (
         "To request prior authorization for {label}, {action}"
-        if audience == "provider"
-        else "Your provider requests {label} prior authorization; to check on one, {action}"
+        if ctx.audience == PROVIDER
+        else "Your provider requests prior authorization for {label}. To check on one, {action}"
     )
     return route_answer(
-        session,
-        clock,
-        topic,
-        audience,
-        f"{topic}_intro",
+        ctx.session,
+        ctx.clock,
+        outcome.topic,
+        ctx.audience,
+        _intro_key(outcome, ctx.audience),
         intro,
-        lead=lead,
-        label=CATEGORY_LABELS[case.category],
+        notes=notes,
+        label=ctx.label,
     )
 
 
-def _in_network(session: Session, clock: Clock, case: PriorAuthCase, audience: str) -> Answer:
-    waiver = rules.find_rule(session, "prior_auth_waiver")
-    on = case.service_date
-    if waiver is not None and on is not None and waiver.applies_on(on):
-        text = (
-            f"No prior authorization is needed for in-network {CATEGORY_LABELS[case.category]}"
-            f" on {day(on)}. {waiver.text}"
-        )
-        return Answer(text=text, topic="prior_auth", audience=audience)
-    lead = []
-    if waiver is not None and on is not None:
-        lead.append(
-            f"The prior authorization waiver covers in-network services {_window(waiver)}"
-            f", so it does not apply to {day(on)}: the regular process applies."
-        )
+def _carelon_route(ctx: _Context, topic: str, notes: list[str]) -> Answer:
     intro = (
-        "Submit the request as usual: {action}"
-        if audience == "provider"
-        else "Your provider submits the request as usual. For questions, {action}"
+        "Request outpatient therapy prior authorization through Carelon: {action}"
+        if ctx.audience == PROVIDER
+        else "Your therapist's office requests outpatient therapy prior authorization through "
+        "Carelon. For questions, {action}"
     )
     return route_answer(
-        session, clock, "prior_auth", audience, "prior_auth_regular_intro", intro, lead=lead
-    )
-
-
-def _out_of_network(session: Session, clock: Clock, case: PriorAuthCase, audience: str) -> Answer:
-    rule = rules.find_rule(session, "urgent_oon_prior_auth")
-    on = case.service_date
-    in_window = rule is not None and on is not None and rule.applies_on(on)
-    params = (rule.params or {}) if rule else {}
-    if case.urgent and in_window:
-        topic = params.get("route", "prior_auth_urgent_oon")
-        if audience == "provider":
-            intro = "For an urgent out-of-network prior authorization, {action}"
-        else:
-            intro = (
-                "Your provider's office can request an urgent out-of-network prior "
-                "authorization through our answering service, which alerts the on-call "
-                "nurse. If you have questions, {action}"
-            )
-        return route_answer(session, clock, topic, audience, f"{topic}_intro_{audience}", intro)
-    topic = params.get("non_urgent_route", "prior_auth_non_urgent_oon")
-    lead = []
-    if case.urgent and rule is not None and not in_window and on is not None:
-        lead.append(
-            f"The urgent answering service covers services {_window(rule)}; for "
-            f"{day(on)} the regular process applies."
-        )
-    intro = (
-        "Non-urgent out-of-network requests follow the regular process: {action}"
-        if audience == "provider"
-        else "Out-of-network requests follow the regular process through your provider. "
-        "For questions, {action}"
-    )
-    return route_answer(
-        session,
-        clock,
+        ctx.session,
+        ctx.clock,
         topic,
-        audience,
-        f"{topic}_intro_{audience}",
+        ctx.audience,
+        f"prior_auth_therapy_carelon_{ctx.audience}_intro",
         intro,
-        lead=lead,
-        alternatives=1 if audience == "provider" else 0,
+        notes=notes,
     )
+
+
+def _carelon(ctx: _Context, outcome: Outcome) -> Answer:
+    on = ctx.known.service_date
+    assert on is not None  # the table reaches the Carelon rows only with a date
+    limit = ctx.dates.advance_days
+    who = "submit" if ctx.audience == PROVIDER else "your therapist's office can submit"
+    if outcome.key == "therapy_carelon_too_early":
+        earliest = on - timedelta(days=limit)
+        timing = (
+            f"For a service on {ctx.on}, {who} on or after {day(earliest)}: requests can't "
+            f"be submitted more than {limit} days in advance."
+        )
+    else:
+        timing = f"For a service on {ctx.on}, {who} now."
+    program = _program_sentence(ctx, staff_text=False)
+    return _carelon_route(ctx, outcome.topic, [timing, program])
+
+
+def _waived(ctx: _Context, outcome: Outcome) -> Answer:
+    waiver = ctx.dates.waiver
+    assert waiver is not None  # the table reaches WAIVED only with a known waiver
+    excluded = _join([c.replace("_", " ") for c in VENDOR_CATEGORIES])
+    text = texts.render(
+        ctx.session,
+        _intro_key(outcome, ctx.audience),
+        "No prior authorization is needed for in-network {label} on {date}: the outage waiver "
+        "{covers} in-network services {window}, except {excluded}.",
+        label=ctx.label,
+        date=ctx.on,
+        covers=_covers(waiver, ctx.today),
+        window=_window(waiver),
+        excluded=excluded,
+    )
+    text = " ".join([text, *_not_in_program_note(ctx)])
+    return Answer(text=text, topic=outcome.topic, audience=ctx.audience)
+
+
+def _regular(ctx: _Context, outcome: Outcome) -> Answer:
+    notes = []
+    waiver = ctx.dates.waiver
+    if waiver is not None and _current(waiver, ctx.today):
+        notes.append(
+            f"The outage waiver {_covers(waiver, ctx.today)} in-network services "
+            f"{_window(waiver)}, so it does not apply to {ctx.on}."
+        )
+    notes += _not_in_program_note(ctx)
+    intro = (
+        "The regular process applies: {action}"
+        if ctx.audience == PROVIDER
+        else "The regular process applies: your provider's office submits any prior "
+        "authorization request. For questions, {action}"
+    )
+    return route_answer(
+        ctx.session,
+        ctx.clock,
+        outcome.topic,
+        ctx.audience,
+        _intro_key(outcome, ctx.audience),
+        intro,
+        notes=notes,
+    )
+
+
+def _urgent_provider(ctx: _Context, outcome: Outcome) -> Answer:
+    return route_answer(
+        ctx.session,
+        ctx.clock,
+        outcome.topic,
+        PROVIDER,
+        _intro_key(outcome, PROVIDER),
+        "For an urgent out-of-network prior authorization, {action}",
+        notes=_not_in_program_note(ctx),
+    )
+
+
+def _urgent_member(ctx: _Context, outcome: Outcome) -> Answer:
+    # What the provider's office uses, by name only: a member is never given its number.
+    usable = routing.offer(ctx.session, outcome.topic, PROVIDER).usable
+    if usable and usable[0].kind == "answering_service":
+        how = (
+            "Your provider's office can call our answering service for an urgent "
+            "out-of-network prior authorization."
+        )
+        if usable[0].instructions:
+            how = f"{how} {usable[0].instructions.strip()}"
+    elif usable:
+        how = (
+            "Your provider's office can request an urgent out-of-network prior authorization "
+            f"through the {usable[0].name}."
+        )
+    else:
+        how = "Your provider's office requests urgent out-of-network prior authorizations."
+    return route_answer(
+        ctx.session,
+        ctx.clock,
+        outcome.topic,
+        MEMBER,
+        _intro_key(outcome, MEMBER),
+        "If you have questions, {action}",
+        lead=[how],
+        notes=_not_in_program_note(ctx),
+    )
+
+
+def _out_of_network(ctx: _Context, outcome: Outcome) -> Answer:
+    provider = outcome.key.endswith(PROVIDER)
+    late = outcome.key.startswith("urgent_oon_outside_window")
+    notes = []
+    urgent = ctx.dates.urgent
+    if late and urgent is not None and _current(urgent, ctx.today):
+        notes.append(
+            f"The urgent answering service {_covers(urgent, ctx.today)} out-of-network "
+            f"services {_window(urgent)} only."
+        )
+    notes += _not_in_program_note(ctx)
+    if provider:
+        intro = (
+            "The regular process applies to an urgent out-of-network request for {date}: {action}"
+            if late
+            else "Non-urgent out-of-network requests follow the regular process: {action}"
+        )
+    else:
+        intro = (
+            "Out-of-network requests follow the regular process through your provider's "
+            "office. For questions, {action}"
+        )
+    audience = PROVIDER if provider else MEMBER
+    return route_answer(
+        ctx.session,
+        ctx.clock,
+        outcome.topic,
+        audience,
+        _intro_key(outcome, audience),
+        intro,
+        alternatives=1 if provider else 0,
+        notes=notes,
+        date=ctx.on,
+    )
+
+
+Wording = Callable[[_Context, Outcome], Answer]
+
+#: How each outcome of the table is worded (every outcome has one; the tests check).
+WORDING: dict[str, Wording] = {
+    "pharmacy_vendor": _vendor,
+    "imaging_vendor": _vendor,
+    "therapy_carelon_now": _carelon,
+    "therapy_carelon_too_early": _carelon,
+    "waived": _waived,
+    "regular": _regular,
+    "urgent_oon_provider": _urgent_provider,
+    "urgent_oon_member": _urgent_member,
+    "urgent_oon_outside_window_provider": _out_of_network,
+    "urgent_oon_outside_window_member": _out_of_network,
+    "non_urgent_oon_provider": _out_of_network,
+    "non_urgent_oon_member": _out_of_network,
+}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.orm import Session
 
+from bot.answers import prior_auth
 from bot.answers.core import Answer, route_answer
+from bot.answers.prior_auth_table import THERAPY
 from bot.clock import Clock
-from bot.formatting import day
-from bot.services import rules, texts
+from bot.services import texts
 
 CARELON_FIX = (
     'If you see the "Apologies" page after entering the member\'s information and selecting '
@@ -42,45 +43,13 @@ def carelon_portal_error(session: Session, clock: Clock, audience: str = "provid
 def therapy_prior_auth(
     session: Session, clock: Clock, audience: str = "provider", service_date: date | None = None
 ) -> Answer:
-    """Effective date and the 30-day submission limit, computed for a service date if given."""
-    rule = rules.find_rule(session, "therapy_carelon")
-    if rule is None or rule.starts_on is None:
-        return route_answer(
-            session,
-            clock,
-            "therapy_prior_auth",
-            audience,
-            "therapy_intro",
-            "For outpatient therapy prior authorization, {action}",
-        )
-    today = clock.today()
-    params = rule.params or {}
-    limit = int(params.get("max_days_in_advance", 30))
-    starts = "starts" if today < rule.starts_on else "started"
-    lead = [
-        f"Prior authorization review of outpatient therapy ({params.get('members', 'members')}) "
-        f"through Carelon {starts} {day(rule.starts_on)}.",
-        rule.text,
-    ]
-    if service_date is not None:
-        earliest = service_date - timedelta(days=limit)
-        if service_date < rule.starts_on:
-            lead.append(
-                f"A service on {day(service_date)} is before the program starts, so the "
-                "current process applies to it."
-            )
-        elif today < earliest:
-            lead.append(
-                f"For a service on {day(service_date)}, submit on or after "
-                f"{day(earliest)} ({limit} days before)."
-            )
-        else:
-            lead.append(f"For a service on {day(service_date)}, you can submit now.")
-    intro = (
-        "To submit a request, {action}"
-        if audience == "provider"
-        else "Your therapist's office submits the request. For questions, {action}"
-    )
-    return route_answer(
-        session, clock, "therapy_prior_auth", audience, "therapy_intro", intro, lead=lead
-    )
+    """Outpatient therapy prior authorization, decided by the prior-authorization table.
+
+    With a service date: the table's answer for therapy on that date (Carelon with the
+    advance limit inside a known program, otherwise the rules for any other service).
+    Without one: the Carelon program if it is known today, else what we need to know.
+    """
+    if service_date is None:
+        return prior_auth.therapy_overview(session, clock, audience)
+    case = prior_auth.PriorAuthCase(THERAPY, service_date=service_date, audience=audience)
+    return prior_auth.answer(session, clock, case)

@@ -8,16 +8,13 @@ from sqlalchemy.orm import Session
 
 from bot.answers.core import Answer, best_channel_text
 from bot.clock import Clock
-from bot.formatting import day, sentence, when
-from bot.models import DataFreshness, Incident
+from bot.formatting import checked, day, sentence, short_when, when
+from bot.models import Channel, DataFreshness, Incident
 from bot.services import channels as channel_service
 from bot.services import incidents as incident_service
-from bot.services import texts
+from bot.services import mentions, texts
 
-DEFAULT_BACKLOG = (
-    "We anticipate a high volume of phone calls and emails, which may result in longer wait "
-    "times than usual."
-)
+DEFAULT_BACKLOG = incident_service.DEFAULT_BACKLOG
 
 
 def current_incidents(session: Session, now: datetime) -> list[Incident]:
@@ -41,33 +38,125 @@ def freshness_sentence(row: DataFreshness) -> str:
 
 
 def backlog_text(session: Session, now: datetime) -> str | None:
-    """Expected waits: the incident's own note, or the standard backlog text after one."""
+    """Expected waits: an incident's own note while it runs, and after it until staff clear it.
+
+    Resolving an incident stores the standard backlog notice on it (see
+    :func:`bot.services.incidents.resolve`); it is shown until an editor empties it.
+    """
     for incident in current_incidents(session, now):
         if incident.backlog_note:
             return incident.backlog_note
-    if resolved_incidents(session, now):
-        return texts.render(session, "backlog", DEFAULT_BACKLOG)
+    for incident in incident_service.resolved_with_backlog(session, now):
+        if incident.public:
+            return incident.backlog_note
     return None
 
 
-def outage_status(session: Session, clock: Clock, audience: str = "member") -> Answer:
-    """What is down, since when, what works, the latest update; or that it is resolved."""
+def _visible_channels(session: Session, audience: str) -> list[Channel]:
+    return [
+        c
+        for c in channel_service.list_channels(session)
+        if c.public and c.audience in (audience, "all")
+    ]
+
+
+def _named(channel: Channel) -> str:
+    """A working channel with its number when it is a phone line: what a person can use."""
+    if channel.kind in ("phone", "answering_service") and any(
+        ch.isdigit() for ch in channel.contact
+    ):
+        return f"{channel.name} {channel.contact}"
+    return channel.name
+
+
+def _listed(names: list[str], room: int) -> str:
+    """As many names as fit in ``room`` characters, then 'and N more'."""
+    shown: list[str] = []
+    for i, name in enumerate(names):
+        rest = len(names) - i - 1
+        candidate = "; ".join([*shown, name])
+        if len(candidate) > room and shown:
+            return "; ".join(shown) + f"; and {len(names) - len(shown)} more"
+        shown.append(name)
+        if rest == 0:
+            break
+    return "; ".join(shown)
+
+
+DETAIL_BUTTON = {"title": "What's affected?", "payload": '/ask_outage_status{"detail":"affected"}'}
+#: The short status answer stays under this many characters; the detail is one tap away.
+SHORT_LIMIT = 400
+
+
+def outage_status(
+    session: Session, clock: Clock, audience: str = "member", *, detail: bool = False
+) -> Answer:
+    """What is down and what works, computed from channel states; the prose only in detail."""
     now = clock.now()
     current = current_incidents(session, now)
+    visible = _visible_channels(session, audience)
+    down = [c for c in visible if c.status == "down"]
+    working = [c for c in visible if c.status != "down"]
     lines: list[str] = []
     if current:
-        lines.extend(_incident_paragraph(incident, clock) for incident in current)
-        visible = [
-            c
-            for c in channel_service.list_channels(session)
-            if c.public and c.audience in (audience, "all")
-        ]
-        down = [c.name for c in visible if c.status == "down"]
-        working = [c.name for c in visible if c.status != "down"]
+        titles = "; ".join(f"{i.title} (since {short_when(i.started_at, clock)})" for i in current)
+        lines.append(f"Right now: {titles}.")
         if down:
-            lines.append(f"Not working right now: {', '.join(down)}.")
+            lines.append(sentence("Not working: " + "; ".join(c.name for c in down)))
         if working:
-            lines.append(f"Working: {', '.join(working)}.")
+            used = len(" ".join(lines)) + len(checked(clock)) + 12
+            named = _listed([_named(c) for c in working], SHORT_LIMIT - used)
+            lines.append(sentence(f"Working: {named}"))
+    else:
+        resolved = resolved_incidents(session, now)
+        for incident in resolved[:1]:
+            assert incident.resolved_at is not None
+            lines.append(
+                f"The {incident.title.lower()} was resolved "
+                f"({short_when(incident.resolved_at, clock)})."
+            )
+        if down:
+            still = "Still not working" if resolved else "Not working"
+            lines.append(sentence(f"{still}: " + "; ".join(c.name for c in down)))
+        elif resolved or incident_service.resolved_with_backlog(session, now):
+            lines.append("We are fully operational during our normal business hours.")
+        else:
+            lines.append(
+                "There are no known service problems right now; all our lines are working."
+            )
+        backlog = backlog_text(session, now)
+        if backlog and not detail:
+            lines.append(backlog)
+    if detail:
+        lines.extend(_details(session, clock, current, now))
+    lines.append(checked(clock))
+    return Answer(
+        text=" ".join(lines),
+        topic="outage_status",
+        audience=audience,
+        offered=[c.key for c in working],
+        unavailable=[c.key for c in down],
+        buttons=[] if detail or not (current or down) else [DETAIL_BUTTON],
+    )
+
+
+def _details(session: Session, clock: Clock, current: list[Incident], now: datetime) -> list[str]:
+    """The incidents' own words (summaries, latest update, lagging data, what comes next)."""
+    lines = []
+    for incident in current:
+        lines.append(sentence(mentions.present(session, incident.summary)))
+        public_updates = [u for u in incident.updates if u.public]
+        if public_updates:
+            latest = public_updates[-1]
+            lines.append(
+                f"Latest update ({short_when(latest.posted_at, clock)}): "
+                f"{sentence(mentions.present(session, latest.body))}"
+            )
+    lines.extend(freshness_sentence(row) for row in freshness_notes(session, now))
+    backlog = backlog_text(session, now)
+    if backlog:
+        lines.append(backlog)
+    if current:
         lines.append(
             texts.render(
                 session,
@@ -76,53 +165,18 @@ def outage_status(session: Session, clock: Clock, audience: str = "member") -> A
                 "restored.",
             )
         )
-    else:
-        resolved = resolved_incidents(session, now)
-        for incident in resolved:
-            assert incident.resolved_at is not None
-            lines.append(
-                f"The {incident.title.lower()} has been resolved "
-                f"(since {when(incident.resolved_at, clock)}) and we are fully operational "
-                "during our normal business hours."
-            )
-        if resolved:
-            lines.append(backlog_text(session, now) or DEFAULT_BACKLOG)
-            lines.append(
-                texts.render(
-                    session,
-                    "data_catching_up",
-                    "As our systems come back online, some data may not be the most recent while "
-                    "our team updates it.",
-                )
-            )
-        else:
-            lines.append(
-                "There are no known service problems right now; all our lines are working."
-            )
-    lines.append(f"(Status checked {when(now, clock)}.)")
-    return Answer(text=" ".join(lines), topic="outage_status", audience=audience)
-
-
-def _incident_paragraph(incident: Incident, clock: Clock) -> str:
-    parts = [f"{incident.title} (since {when(incident.started_at, clock)}): {incident.summary}"]
-    if incident.working_note:
-        parts.append(incident.working_note)
-    public_updates = [u for u in incident.updates if u.public]
-    if public_updates:
-        latest = public_updates[-1]
-        parts.append(f"Latest update ({when(latest.posted_at, clock)}): {latest.body}")
-    parts.extend(freshness_sentence(row) for row in incident.freshness)
-    return " ".join(sentence(p) for p in parts)
+    return lines
 
 
 def data_impact(session: Session, clock: Clock, audience: str = "member") -> Answer:
     """The approved statement, verbatim, with when it was confirmed. Never improvised."""
     now = clock.now()
+    # An approved statement stays true after the incident is resolved: keep answering it.
     candidates = [
         i
-        for i in [*current_incidents(session, now), *resolved_incidents(session, now)]
-        if i.data_impact_statement
-    ]
+        for i in incident_service.list_incidents(session)
+        if i.public and i.data_impact_statement and i.started_at <= now
+    ][:2]
     if not candidates:
         text = (
             "I don't have an approved statement about data impact right now, so I won't guess. "

@@ -25,6 +25,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.config import PROJECT_ROOT
 from bot.nlu_tools.redact import DEFAULT_SCENARIO, find_personal_data, plan_phone_numbers, redact
+from bot.safety import INTENTS as SAFETY_INTENTS
 
 ERROR = "ERROR"
 WARNING = "WARNING"
@@ -35,7 +36,8 @@ MIN_EXAMPLES = 20
 NEAR_JACCARD = 0.9
 NEAR_RATIO = 0.92
 #: Predicted by the FallbackClassifier, never trained: needs no examples.
-UNTRAINED_INTENTS = frozenset({"nlu_fallback"})
+#: Intents no classifier learns: the fallback, and the safety intents that bot/safety.py sets.
+UNTRAINED_INTENTS = frozenset({"nlu_fallback", *SAFETY_INTENTS})
 #: A file whose header says this is written by a script (e.g. out_of_scope_clinc.yml).
 GENERATED_MARK = re.compile(r"^#\s*GENERATED\b", re.MULTILINE)
 
@@ -592,14 +594,12 @@ def check_synonyms(
     """Synonym files that disagree with themselves, the domain or the annotated examples."""
     issues = []
     mapping = synonym_map(synonyms, examples)
-    annotated = {ann.text.lower() for ex in examples for ann in ex.annotations}
     used_by: dict[str, set[str]] = defaultdict(set)
     for ex in examples:
         for ann in ex.annotations:
             used_by[_resolve(ann, mapping).lower()].add(ann.entity)
     every_value = set().union(*domain.values.values()) if domain.values else set()
     first: dict[str, SynonymEntry] = {}
-    unused: dict[tuple[Path, str], list[SynonymEntry]] = defaultdict(list)
     reported: set[str] = set()
     for entry in synonyms:
         text = entry.text.lower()
@@ -644,20 +644,7 @@ def check_synonyms(
                         f"({', '.join(sorted(allowed))})",
                     )
                 )
-        if text not in annotated and text != canonical:
-            unused[(entry.path, entry.canonical)].append(entry)
-    for (path, canonical), entries in unused.items():
-        listed = ", ".join(f"'{e.text}' (line {e.line})" for e in entries)
-        issues.append(
-            Issue(
-                WARNING,
-                path,
-                entries[0].line,
-                f"{len(entries)} synonym(s) of '{canonical}' "
-                f"never appear in an annotated training example (they only help if the model "
-                f"extracts exactly that text): {listed}",
-            )
-        )
+    # Every synonym is used: bot/entities.py reads them straight from the message text.
     return issues
 
 

@@ -1,6 +1,6 @@
 """Generate ``out_of_scope`` NLU training examples from the CLINC150 out-of-domain subset.
 
-The data set (data/clinc150/out_of_domain.json, vendored into the repository) holds CLINC150 utterances whose
+The data set (data/clinc150/out_of_domain.json, vendored here) holds CLINC150 utterances whose
 intents have nothing to do with a health plan (flights, recipes, timers, ...); intents that
 overlap with member service were removed upstream. This module draws a small, stratified,
 deterministic sample (about two per CLINC intent) and writes it as Rasa 3.x NLU YAML.

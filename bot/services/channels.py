@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot import validation
 from bot.errors import NotFound
 from bot.models import Channel
+from bot.services import mentions
 
 
 def list_channels(session: Session) -> list[Channel]:
@@ -32,12 +33,16 @@ def set_status(session: Session, key: str, status: str, note: str | None = None)
 
 
 def upsert_channel(session: Session, data: dict[str, Any]) -> Channel:
+    """Create or replace a channel; texts are linked afresh if how it is named changed."""
     key = validation.key("key", data.get("key"))
     kind = validation.channel_kind(data.get("kind"))
     channel = session.scalar(select(Channel).where(Channel.key == key))
+    before = None
     if channel is None:
         channel = Channel(key=key)
         session.add(channel)
+    else:
+        before = (channel.name, channel.contact, list(channel.aliases or []))
     channel.name = validation.text("name", data.get("name"), max_len=200)
     channel.kind = kind
     channel.audience = validation.channel_audience(data.get("audience", "all"))
@@ -47,4 +52,7 @@ def upsert_channel(session: Session, data: dict[str, Any]) -> Channel:
     channel.status = validation.channel_status(data.get("status", "up"))
     channel.status_note = validation.text("status_note", data.get("status_note"), required=False)
     channel.public = bool(data.get("public", True))
+    channel.aliases = validation.aliases(data.get("aliases")) or None
+    if before != (channel.name, channel.contact, list(channel.aliases or [])):
+        mentions.relink_all(session)
     return channel

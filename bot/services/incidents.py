@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from bot import validation
 from bot.errors import Conflict, Invalid, NotFound
 from bot.models import DataFreshness, Incident, IncidentUpdate
+from bot.services import mentions, texts
 from bot.services.channels import get_channel
+
+DEFAULT_BACKLOG = (
+    "We anticipate a high volume of phone calls and emails, which may result in longer wait "
+    "times than usual."
+)
 
 
 def list_incidents(session: Session, *, include_resolved: bool = True) -> list[Incident]:
@@ -45,6 +51,18 @@ def recently_resolved(session: Session, now: datetime, *, days: int = 14) -> lis
     ]
 
 
+def resolved_with_backlog(session: Session, now: datetime) -> list[Incident]:
+    """Resolved incidents whose backlog notice staff have not cleared yet (newest first)."""
+    return [
+        i
+        for i in list_incidents(session)
+        if i.status == "resolved"
+        and i.resolved_at is not None
+        and i.resolved_at <= now
+        and i.backlog_note
+    ]
+
+
 def open_incident(session: Session, data: dict[str, Any], now: datetime) -> Incident:
     key = validation.key("key", data.get("key"))
     if session.scalar(select(Incident).where(Incident.key == key)) is not None:
@@ -68,22 +86,35 @@ def resolve(session: Session, key: str, now: datetime, note: str | None = None) 
         raise Conflict(f"incident {key!r} is already resolved")
     incident.status = "resolved"
     incident.resolved_at = now
+    if not incident.backlog_note:
+        # Waits stay long after the fix: say so until an editor clears the note.
+        incident.backlog_note = texts.render(session, "backlog", DEFAULT_BACKLOG)
     if note:
         post_update(session, key, note, now)
     return incident
 
 
 def post_update(
-    session: Session, key: str, body: str, now: datetime, *, public: bool = True
+    session: Session,
+    key: str,
+    body: str,
+    now: datetime,
+    *,
+    public: bool = True,
+    historic: bool = False,
 ) -> IncidentUpdate:
+    """Post a timeline entry, linked to the channels it names.
+
+    Refused if it calls a channel working that is down right now, unless ``historic``
+    (an entry replayed as it was posted then, e.g. by the scenario loader).
+    """
     incident = get_incident(session, key)
-    update = IncidentUpdate(
-        incident=incident,
-        posted_at=now,
-        body=validation.text("body", body, max_len=4000),
-        public=public,
-    )
+    text = validation.text("body", body, max_len=4000)
+    if not historic:
+        mentions.refuse_down_claims(session, "body", text)
+    update = IncidentUpdate(incident=incident, posted_at=now, body=text, public=public)
     session.add(update)
+    mentions.link(session, update, "body", text)
     return update
 
 
@@ -115,6 +146,8 @@ _TEXT_FIELDS = {
     "backlog_note": 2000,
     "internal_note": 4000,
 }
+#: Prose about the incident that names channels: checked and linked when saved.
+_LINKED_FIELDS = ("summary", "working_note")
 
 
 def _apply(session: Session, incident: Incident, data: dict[str, Any], now: datetime) -> None:
@@ -179,3 +212,7 @@ def _apply(session: Session, incident: Incident, data: dict[str, Any], now: date
         incident.channels = [get_channel(session, k) for k in keys]
     if "public" in data:
         incident.public = bool(data["public"])
+    for name in _LINKED_FIELDS:
+        if name in data:
+            mentions.refuse_down_claims(session, name, getattr(incident, name))
+            mentions.link(session, incident, name, getattr(incident, name))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot import validation
 from bot.errors import Invalid, NotFound
 from bot.models import DateRule
+from bot.services import mentions
 
 
 def list_rules(session: Session) -> list[DateRule]:
@@ -44,4 +45,5 @@ def upsert_rule(session: Session, data: dict[str, Any]) -> DateRule:
         raise Invalid("params", "must be a mapping")
     rule.params = params
     rule.text = validation.text("text", data.get("text", rule.text), max_len=4000) or ""
+    mentions.link(session, rule, "text", rule.text)
     return rule

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot import validation
 from bot.errors import Invalid
 from bot.models import AnswerText
+from bot.services import mentions
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def set_text(session: Session, key: str, text: str) -> AnswerText:
         session.add(row)
     else:
         row.text = body
+    mentions.link(session, row, "text", body)
     return row
 
 

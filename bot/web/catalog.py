@@ -28,6 +28,7 @@ CHANNEL_FIELDS = {
     "status": STRING,
     "status_note": OPTIONAL_STRING,
     "public": BOOLEAN,
+    "aliases": STRINGS,
 }
 CHANNEL_STATUS_FIELDS = {"status": STRING, "note": OPTIONAL_STRING}
 ROUTE_FIELDS = {"channels": STRINGS}

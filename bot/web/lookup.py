@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import answers, validation
-from bot.answers import Answer
-from bot.clock import Clock
+from bot import topics, validation
 from bot.errors import Invalid
 from bot.models import AuditEntry
 from bot.web import bodies, calls
@@ -19,20 +16,9 @@ from bot.web.auth import any_role
 from bot.web.keys import STORE
 from bot.web.serialize import audit_entry, iso
 
-#: Topics an agent can look up, by the name of the answer the assistant gives.
-ANSWERS: dict[str, Callable[[Session, Clock, str], Answer]] = {
-    "pharmacy": answers.pharmacy,
-    "part_d": answers.part_d,
-    "contact": answers.contact,
-    "claims": answers.claims,
-    "portal_registration": answers.portal_registration,
-    "open_enrollment": answers.open_enrollment,
-    "email_followup": answers.email_followup,
-    "premium_payment": answers.premium_payment,
-    "outage_status": answers.outage_status,
-    "data_impact": answers.data_impact,
-    "carelon_portal_error": answers.carelon_portal_error,
-    "therapy_prior_auth": answers.therapy_prior_auth,
+#: Topics an agent can look up, by key (derived from the one topic table).
+ANSWERS: dict[str, topics.Topic] = {
+    t.key: t for t in topics.TOPICS if t.key not in ("out_of_scope", "nlu_fallback")
 }
 
 
@@ -55,14 +41,14 @@ async def answer(request: web.Request) -> web.Response:
     topic = bodies.query_text(request, "topic")
     if not topic:
         raise Invalid("topic", f"is required: one of {', '.join(ANSWERS)}")
-    compose = ANSWERS.get(topic)
-    if compose is None:
+    chosen = ANSWERS.get(topic)
+    if chosen is None:
         raise Invalid("topic", f"must be one of {', '.join(ANSWERS)}")
     audience = validation.audience(bodies.query_text(request, "audience", "member"))
     clock = request.app[STORE].clock
 
     def look_up(session: Session, now: Any) -> dict[str, Any]:
-        result = compose(session, clock, audience)
+        result = topics.answer(session, clock, chosen, topics.Asked(audience=audience))
         return {
             "topic": topic,
             "audience": audience,

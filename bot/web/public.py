@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import migrate
 from bot.answers.status import current_incidents
 from bot.services import channels as channel_service
+from bot.services import mentions
 from bot.web import calls
 from bot.web.errors import error_response
 from bot.web.keys import CONFIG, SPEC, STORE
@@ -67,8 +68,10 @@ def status_document(session: Session, now: datetime) -> tuple[dict[str, Any], da
     """Only what members may see: public, started, unresolved incidents; public channels.
 
     Built field by field (never from the internal serializers), so a new internal column
-    can't leak here by accident.
+    can't leak here by accident. Stored prose is shown as :func:`mentions.present` renders
+    it: a channel that is down now loses its number or address and is marked unavailable.
     """
+    present = mentions.presenter(session)
     stamps: list[datetime] = []
     incidents = []
     for i in current_incidents(session, now):
@@ -81,8 +84,10 @@ def status_document(session: Session, now: datetime) -> tuple[dict[str, Any], da
                 "title": i.title,
                 "status": i.status,
                 "started_at": iso(i.started_at),
-                "summary": i.summary,
-                "updates": [{"posted_at": iso(u.posted_at), "body": u.body} for u in updates],
+                "summary": present(i.summary),
+                "updates": [
+                    {"posted_at": iso(u.posted_at), "body": present(u.body)} for u in updates
+                ],
                 "data_current_through": [
                     {"label": f.label, "current_through": day(f.current_through)} for f in freshness
                 ],
@@ -101,7 +106,7 @@ def status_document(session: Session, now: datetime) -> tuple[dict[str, Any], da
                 "kind": c.kind,
                 "audience": c.audience,
                 "status": c.status,
-                "status_note": c.status_note,
+                "status_note": present(c.status_note),
             }
         )
     updated = max(stamps) if stamps else None

@@ -43,6 +43,7 @@ def channel(c: Channel) -> dict[str, Any]:
         "status": c.status,
         "status_note": c.status_note,
         "public": c.public,
+        "aliases": list(c.aliases or []),
         **_tracked(c),
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -71,7 +72,9 @@ async def test_a_bug_is_a_json_500_without_traceback(
     def broken(*_args: Any) -> Any:
         raise RuntimeError("boom: internal detail")
 
-    monkeypatch.setitem(lookup.ANSWERS, "pharmacy", broken)
+    monkeypatch.setitem(
+        lookup.ANSWERS, "pharmacy", replace(lookup.ANSWERS["pharmacy"], compose=broken)
+    )
     r = await client.get(
         "/api/answer?topic=pharmacy",
         headers={**api_tokens.as_agent, "X-Request-ID": "trace-me-1"},
@@ -120,7 +123,9 @@ async def test_access_log_has_request_id_and_token_name_never_the_token(
     def broken(*_args: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(lookup.ANSWERS, "pharmacy", broken)
+    monkeypatch.setitem(
+        lookup.ANSWERS, "pharmacy", replace(lookup.ANSWERS["pharmacy"], compose=broken)
+    )
     await client.get(
         "/api/answer?topic=pharmacy", headers={**api_tokens.as_agent, "X-Request-ID": "req-500"}
     )

@@ -24,6 +24,8 @@ KNOWN = {
         "member_phone",
         "part_d_line",
         "prior_auth_waiver",
+        "urgent_oon_prior_auth",
+        "therapy_carelon",
         "backlog",
         "pharmacy_intro",
     ],

@@ -1,0 +1,43 @@
+"""One chat action per topic, made from :data:`bot.topics.TOPICS` (nothing declared twice).
+
+Each reads who is asking and what the message said, then asks :func:`bot.topics.answer`,
+the same function the agents' lookup uses.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from sqlalchemy.orm import Session
+
+from actions.base import StoreAction, asked_from
+from bot import topics
+from bot.answers import Answer
+from bot.clock import Clock
+
+
+class TopicAction(StoreAction):
+    """Answers one topic (abstract, as ``name`` is left open: classes are made below)."""
+
+    topic: topics.Topic
+
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> Answer:
+        return topics.answer(session, clock, self.topic, asked_from(tracker))
+
+
+def _class_name(action: str) -> str:
+    return "".join(part.title() for part in action.split("_"))
+
+
+#: Action name → action class, for every topic the chat answers with a plain action.
+TOPIC_ACTIONS: dict[str, type[TopicAction]] = {
+    t.action: type(
+        _class_name(t.action),
+        (TopicAction,),
+        {"topic": t, "name": lambda self, a=t.action: a, "__module__": __name__},
+    )
+    for t in topics.TOPICS
+    if t.generated
+}
+
+# Importable by name too (``from actions.topics import ActionPharmacyHelp``), as if declared.
+globals().update({cls.__name__: cls for cls in TOPIC_ACTIONS.values()})

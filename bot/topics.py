@@ -1,0 +1,279 @@
+"""Every topic the assistant answers, declared once.
+
+A topic is an intent, the action that answers it in the chat, the routing topic whose
+channels it offers, its name in the agents' API, its "Did you mean …?" label, the audiences
+it serves and the function that composes its answer. The chat's actions
+(:mod:`actions.topics`), the agents' lookup (:mod:`bot.lookup`, ``/api/answer``), the
+fallback's labels and the OpenAPI enum are all derived from :data:`TOPICS`;
+``tests/test_topics.py`` checks that ``domain.yml``, the rules and the spec agree with it.
+
+So the chat and the agents' view give the same answer for the same words, audience and
+moment: both call :func:`answer` with the same :class:`Asked`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from bot.answers import fallback, help, prior_auth, providers, status
+from bot.answers.core import Answer, route_answer
+from bot.answers.prior_auth_table import known_on
+from bot.clock import Clock
+from bot.dates import parse_date
+from bot.formatting import day
+from bot.models import DateRule
+from bot.services import mentions, rules
+
+AUDIENCES = ("member", "provider")
+#: Intents answered by fixed domain responses or dialogue, not by a store answer.
+SMALL_TALK = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform")
+#: Safety intents: fixed responses (``utter_<intent>``) that need no store and no action server.
+SAFETY = ("emergency", "self_harm", "poisoning")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the person said that changes the answer, beyond the topic itself."""
+
+    audience: str = "member"
+    entities: dict[str, str] = field(default_factory=dict)
+
+    def service_date(self, today: date) -> date | None:
+        raw = self.entities.get("service_date") or self.entities.get("DATE")
+        return parse_date(str(raw), today) if raw else None
+
+
+Compose = Callable[[Session, Clock, Asked], Answer]
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    intent: str
+    route: str
+    label: str
+    compose: Compose
+    audiences: tuple[str, ...] = AUDIENCES
+    #: The chat answers with a form rather than one action (prior authorization).
+    form: str | None = None
+    #: An action of its own (the fallback asks "Did you mean …?" before answering).
+    custom_action: str | None = None
+
+    @property
+    def action(self) -> str:
+        return self.custom_action or "action_" + self.intent.removeprefix("ask_")
+
+    @property
+    def generated(self) -> bool:
+        """Whether the chat answers it with a plain action made from this definition."""
+        return self.form is None and self.custom_action is None
+
+
+def _simple(fn: Callable[[Session, Clock, str], Answer]) -> Compose:
+    return lambda session, clock, asked: fn(session, clock, asked.audience)
+
+
+def _status(session: Session, clock: Clock, asked: Asked) -> Answer:
+    detail = asked.entities.get("detail") == "affected"
+    return status.outage_status(session, clock, asked.audience, detail=detail)
+
+
+def _carelon(session: Session, clock: Clock, asked: Asked) -> Answer:
+    """The "Apologies" fix is for rehabilitation requests; imaging in Carelon works as usual."""
+    if asked.entities.get("service_category") == "advanced_imaging":
+        case = prior_auth.PriorAuthCase(category="advanced_imaging", audience=asked.audience)
+        return prior_auth.answer(session, clock, case)
+    return providers.carelon_portal_error(session, clock, asked.audience)
+
+
+def _therapy(session: Session, clock: Clock, asked: Asked) -> Answer:
+    return providers.therapy_prior_auth(
+        session, clock, asked.audience, asked.service_date(clock.today())
+    )
+
+
+def _prior_auth(session: Session, clock: Clock, asked: Asked) -> Answer:
+    """The decided answer when the words settle the case; otherwise the rules in force."""
+    case = prior_auth.PriorAuthCase(
+        category=asked.entities.get("service_category") or "",
+        network=asked.entities.get("network"),
+        urgent=None
+        if asked.entities.get("urgency") is None
+        else asked.entities.get("urgency") == "urgent",
+        service_date=asked.service_date(clock.today()),
+        audience=asked.audience,
+    )
+    if case.category and not prior_auth.missing(case, session):
+        return prior_auth.answer(session, clock, case)
+    return prior_auth_overview(session, clock, asked.audience)
+
+
+def _window(rule: DateRule) -> str:
+    if rule.starts_on and rule.ends_on:
+        return f"{day(rule.starts_on)} through {day(rule.ends_on)}"
+    return f"from {day(rule.starts_on)}" if rule.starts_on else "in force"
+
+
+def prior_auth_overview(session: Session, clock: Clock, audience: str = "member") -> Answer:
+    """Prior-auth rules in force today, for a lookup without the form's questions."""
+    today = clock.today()
+    lead = []
+    for key in ("prior_auth_waiver", "prior_auth_vendor_portals", "urgent_oon_prior_auth"):
+        rule = rules.find_rule(session, key)
+        if rule is not None and known_on(rule, today) and rule.applies_on(today):
+            lead.append(f"{rule.title} ({_window(rule)}).")
+    if not lead:
+        lead.append(f"No special prior authorization rules apply on {day(today)}.")
+    return route_answer(
+        session,
+        clock,
+        "prior_auth",
+        audience,
+        "prior_auth_overview_intro",
+        "Tell me the service, its date and whether the provider is in network for a specific "
+        "answer. Meanwhile, {action}",
+        lead=lead,
+    )
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(
+        "outage_status",
+        "ask_outage_status",
+        "general",
+        "what's down right now",
+        _status,
+    ),
+    Topic(
+        "data_impact",
+        "ask_data_impact",
+        "general",
+        "whether your health data was affected",
+        _simple(status.data_impact),
+    ),
+    Topic(
+        "pharmacy",
+        "ask_pharmacy_help",
+        "pharmacy",
+        "help with prescriptions (pharmacy line)",
+        _simple(help.pharmacy),
+    ),
+    Topic("part_d", "ask_part_d_help", "part_d", "Medicare Part D help", _simple(help.part_d)),
+    Topic(
+        "prior_auth",
+        "ask_prior_auth",
+        "prior_auth",
+        "prior authorization",
+        _prior_auth,
+        form="prior_auth_form",
+        custom_action="action_start_prior_auth",
+    ),
+    Topic(
+        "claims",
+        "ask_claims_benefits",
+        "claims",
+        "seeing your claims or benefits",
+        _simple(help.claims),
+    ),
+    Topic(
+        "portal_registration",
+        "ask_portal_registration",
+        "portal_registration",
+        "registering for the Member Resource Center",
+        _simple(help.portal_registration),
+    ),
+    Topic(
+        "open_enrollment",
+        "ask_open_enrollment",
+        "enrollment",
+        "open enrollment",
+        _simple(help.open_enrollment),
+        audiences=("member",),
+    ),
+    Topic(
+        "email_followup",
+        "ask_email_followup",
+        "contact",
+        "an email you sent us",
+        _simple(help.email_followup),
+    ),
+    Topic(
+        "premium_payment",
+        "ask_premium_payment",
+        "payment",
+        "paying your premium",
+        _simple(help.premium_payment),
+        audiences=("member",),
+    ),
+    Topic("contact", "ask_contact", "contact", "how to reach a person", _simple(help.contact)),
+    Topic(
+        "carelon_portal_error",
+        "ask_carelon_portal_error",
+        "contact",
+        "the Carelon portal error",
+        _carelon,
+        audiences=("provider",),
+    ),
+    Topic(
+        "therapy_prior_auth",
+        "ask_therapy_prior_auth",
+        "therapy_prior_auth",
+        "therapy prior authorization through Carelon",
+        _therapy,
+    ),
+    Topic(
+        "out_of_scope",
+        "out_of_scope",
+        "general",
+        "something I can't help with",
+        _simple(fallback.out_of_scope),
+    ),
+    Topic(
+        "nlu_fallback",
+        "nlu_fallback",
+        "general",
+        "a message I didn't understand",
+        _simple(fallback.not_understood),
+        custom_action="action_fallback",
+    ),
+)
+
+BY_INTENT: dict[str, Topic] = {t.intent: t for t in TOPICS}
+BY_KEY: dict[str, Topic] = {t.key: t for t in TOPICS}
+#: Topics a person can be asked "Did you mean …?" about (not the fallbacks themselves).
+SUGGESTIBLE: dict[str, str] = {
+    t.intent: t.label for t in TOPICS if t.intent not in ("out_of_scope", "nlu_fallback")
+}
+
+#: Who each audience is, for an answer given to the other one.
+_FOR = {"member": "For members", "provider": "For providers' offices"}
+
+
+def answer(session: Session, clock: Clock, topic: Topic, asked: Asked) -> Answer:
+    """The answer to ``topic`` for this person; one served to another audience says so.
+
+    A provider asking how premiums are paid gets the members' answer, introduced as such,
+    rather than an answer routed through channels that don't handle payments.
+    """
+    audience = asked.audience if asked.audience in AUDIENCES else "member"
+    served = audience if audience in topic.audiences else topic.audiences[0]
+    result = topic.compose(session, clock, replace(asked, audience=served))
+    if served != audience:
+        result.text = f"{_FOR[served]}: {result.text}"
+    # Stored prose inside an answer (rule texts, staff wording, status notes) never gives
+    # the number of a channel that is down: the last check, in one place for every view.
+    result.text = mentions.present(session, result.text)
+    result.topic = topic.key
+    result.audience = audience
+    return result
+
+
+def for_intent(
+    session: Session, clock: Clock, intent: str, asked: Asked | None = None
+) -> Answer | None:
+    topic = BY_INTENT.get(intent)
+    return None if topic is None else answer(session, clock, topic, asked or Asked())

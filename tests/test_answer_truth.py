@@ -1,0 +1,102 @@
+"""Answers that stay true: computed from channel states, honest after resolution, short."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot import topics
+from bot.clock import Clock
+from bot.db import Store
+from bot.services import channels, incidents
+
+INCIDENT = "nov-2023-phone-internet"
+
+
+def at(store: Store, moment: str) -> Store:
+    return Store(
+        engine=store.engine,
+        factory=store.factory,
+        clock=Clock.fixed(datetime.fromisoformat(moment)),
+    )
+
+
+def ask(store: Store, key: str, audience: str = "member", **found: str) -> str:
+    with store.read() as s:
+        return topics.answer(s, store.clock, topics.BY_KEY[key], topics.Asked(audience, found)).text
+
+
+def test_status_is_short_names_what_is_down_and_what_works(sqlite_store: Store) -> None:
+    text = ask(sqlite_store, "outage_status")
+    assert len(text) <= 400, text
+    assert "Member Services phone line" in text.split("Not working:")[1].split("Working:")[0]
+    assert "Vermont Blue Rx pharmacy line (877) 493-1947" in text
+    assert text.count("Checked") == 1
+
+
+def test_what_works_is_computed_from_channels_never_from_prose(sqlite_store: Store) -> None:
+    with sqlite_store.begin("ops") as s:
+        channels.set_status(s, "vermont_blue_rx", "down", "Vendor phone outage.")
+    for found in ({}, {"detail": "affected"}):
+        text = ask(sqlite_store, "outage_status", **found)
+        assert "493-1947" not in text, text
+        assert "Vermont Blue Rx pharmacy line" in text.split("Working:")[0]
+
+
+@pytest.mark.parametrize("audience", ["member", "provider"])
+def test_every_answer_has_one_freshness_line_and_a_bounded_length(
+    sqlite_store: Store, audience: str
+) -> None:
+    for topic in topics.TOPICS:
+        text = ask(sqlite_store, topic.key, audience)
+        assert text.count("(Checked") <= 1, (topic.key, text)
+        assert "Line status last updated" not in text
+        assert len(text) <= 900, (topic.key, len(text), text)
+
+
+def test_claims_say_where_to_look_and_the_caveat_once(sqlite_store: Store) -> None:
+    text = ask(sqlite_store, "claims")
+    assert "secure email" not in text
+    assert "logging in to the Member Resource Center" in text
+    assert text.count("November 26") == 1, text
+
+
+def test_resolution_with_lines_still_down_says_which(sqlite_store: Store) -> None:
+    with sqlite_store.begin("ops") as s:
+        incidents.resolve(s, INCIDENT, sqlite_store.clock.now(), "Internet is back.")
+    later = at(sqlite_store, "2023-11-28T12:00:00-05:00")
+    text = ask(later, "outage_status")
+    assert "fully operational" not in text and "all our lines are working" not in text
+    assert "Member Services phone line" in text.split("Still not working:")[1]
+    assert "longer wait" in text
+    contact = ask(later, "contact")
+    assert "longer wait" in contact
+
+
+def test_backlog_notice_stays_until_staff_clear_it(sqlite_store: Store) -> None:
+    with sqlite_store.begin("ops") as s:
+        incidents.resolve(s, INCIDENT, sqlite_store.clock.now())
+        for channel in channels.list_channels(s):
+            channels.set_status(s, channel.key, "up")
+    weeks_later = at(sqlite_store, "2023-12-28T12:00:00-05:00")
+    text = ask(weeks_later, "outage_status")
+    assert "fully operational" in text and "longer wait" in text
+    with weeks_later.begin("ops") as s:
+        incidents.update_incident(s, INCIDENT, {"backlog_note": None}, weeks_later.clock.now())
+    assert "longer wait" not in ask(weeks_later, "outage_status")
+
+
+def test_data_impact_statement_survives_resolution(sqlite_store: Store) -> None:
+    with sqlite_store.begin("ops") as s:
+        incidents.resolve(s, INCIDENT, sqlite_store.clock.now())
+    for moment in ("2023-11-29T09:00:00-05:00", "2024-03-01T09:00:00-05:00"):
+        text = ask(at(sqlite_store, moment), "data_impact")
+        assert "No health care data has been compromised" in text
+        assert "confirmed Nov 28, 2023" in text
+
+
+def test_a_provider_asking_a_members_topic_is_told_so(sqlite_store: Store) -> None:
+    text = ask(sqlite_store, "premium_payment", "provider")
+    assert text.startswith("For members:")
+    assert "VermontHealthConnect.gov" not in text.split("not available")[0]

@@ -1,0 +1,96 @@
+"""Who is asking, what about, and emergencies: read from the words people actually write."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import entities, safety
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Hi, this is the orthopedic office. Do we need a prior auth for an in-network knee "
+            "arthroscopy scheduled Nov 30?",
+            {
+                "audience": "provider",
+                "network": "in_network",
+                "service_category": "other",
+                "DATE": "Nov 30",
+            },
+        ),
+        (
+            "We're a provider and need an urgent out-of-network prior auth for tomorrow",
+            {
+                "audience": "provider",
+                "urgency": "urgent",
+                "network": "out_of_network",
+                "DATE": "tomorrow",
+            },
+        ),
+        (
+            "in network surgery on 11/21/23, need PA?",
+            {"network": "in_network", "service_category": "other", "DATE": "11/21/23"},
+        ),
+        ("provider here - how do I contact you today", {"audience": "provider", "DATE": "today"}),
+        ("I'm calling from a provider office", {"audience": "provider"}),
+        ("this is the doctor's office", {"audience": "provider"}),
+        ("our practice has a question about a claim", {"audience": "provider"}),
+        ("I'm a member", {"audience": "member"}),
+        (
+            "calling for my mom about her pharmacy",
+            {"audience": "member", "service_category": "pharmacy"},
+        ),
+        ("actually it's out of network", {"network": "out_of_network"}),
+        ("it's not in network", {"network": "out_of_network"}),
+        ("not urgent", {"urgency": "not_urgent"}),
+        ("the prior auth on my Humira expired", {"service_category": "pharmacy"}),
+        ("MRI next tuesday", {"service_category": "advanced_imaging", "DATE": "next tuesday"}),
+        ("physical therapy", {"service_category": "outpatient_therapy"}),
+        # "provider" inside a member's sentence is not who is asking.
+        (
+            "my provider said I need a prior auth for my MRI",
+            {"service_category": "advanced_imaging"},
+        ),
+        ("what's the pharmacy phone number", {"service_category": "pharmacy"}),
+        ("call (877) 493-1947", {}),
+    ],
+)
+def test_entities_read_from_one_message(text: str, expected: dict[str, str]) -> None:
+    assert entities.read(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("I'm having chest pain what should i do", "emergency"),
+        ("my husband can't breathe", "emergency"),
+        ("I think my dad is having a stroke", "emergency"),
+        ("she passed out and won't wake up", "emergency"),
+        ("I want to kill myself", "self_harm"),
+        ("i dont want to live anymore", "self_harm"),
+        ("thinking about ending my life", "self_harm"),
+        ("my son swallowed some bleach", "poisoning"),
+        ("I think I took too many of my pills", "poisoning"),
+        ("possible overdose", "poisoning"),
+        ("I took all my pills to end it all", "self_harm"),
+    ],
+)
+def test_emergencies_are_recognised(text: str, intent: str) -> None:
+    assert safety.classify(text) == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the pharmacy phone number",
+        "is it urgent to get my prior auth in",
+        "do you cover emergency room visits",
+        "I have a claim from the emergency room",
+        "urgent out of network prior auth",
+        "the website is dead",
+    ],
+)
+def test_ordinary_questions_are_not_emergencies(text: str) -> None:
+    assert safety.classify(text) is None
