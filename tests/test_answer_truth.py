@@ -100,3 +100,36 @@ def test_a_provider_asking_a_members_topic_is_told_so(sqlite_store: Store) -> No
     text = ask(sqlite_store, "premium_payment", "provider")
     assert text.startswith("For members:")
     assert "VermontHealthConnect.gov" not in text.split("not available")[0]
+
+
+def _contact_marks(contact: str) -> list[str]:
+    """What would give a down channel away: its phone digits or its web address."""
+    digits = "".join(ch for ch in contact if ch.isdigit())
+    marks = [digits[-7:]] if len(digits) >= 7 else []
+    marks += [w.lower() for w in contact.split() if "." in w.strip(".") and "/" not in w]
+    return marks
+
+
+def test_no_answer_names_the_number_of_a_channel_that_is_down(sqlite_store: Store) -> None:
+    """Each channel down in turn: no topic, audience or detail view gives its number."""
+    with sqlite_store.read() as s:
+        keys = [(c.key, _contact_marks(c.contact)) for c in channels.list_channels(s)]
+    for key, marks in keys:
+        if not marks:
+            continue
+        with sqlite_store.begin("ops") as s:
+            channels.set_status(s, key, "down", "Test outage.")
+        for topic in topics.TOPICS:
+            for audience in topics.AUDIENCES:
+                for found in ({}, {"detail": "affected"}, {"service_category": "pharmacy"}):
+                    text = ask(sqlite_store, topic.key, audience, **found)
+                    digits = "".join(ch for ch in text if ch.isdigit() or ch == " ")
+                    for mark in marks:
+                        assert mark not in text.lower() and mark not in digits.replace(" ", ""), (
+                            key,
+                            topic.key,
+                            audience,
+                            text,
+                        )
+        with sqlite_store.begin("ops") as s:
+            channels.set_status(s, key, "up")
