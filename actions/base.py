@@ -19,26 +19,45 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import snapshot
 from bot.answers import Answer
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dates import parse_date
 from bot.db import Store
 from bot.errors import StoreError
+from bot.services import channels as channel_service
 from bot.topics import Asked
 
 log = logging.getLogger(__name__)
 
-STORE_UNAVAILABLE = (
-    "I'm sorry, I can't check our live service status right now, so I won't guess. "
-    "Please see the outage notice on the home page of our website, or try again in a few minutes."
-)
+
+@lru_cache(maxsize=1)
+def shared_settings() -> Settings:
+    return Settings.from_env()
 
 
 @lru_cache(maxsize=1)
 def shared_store() -> Store:
     """One store (engine + sessionmaker) per action-server process, made on first use."""
-    return Store.from_settings(Settings.from_env())
+    return Store.from_settings(shared_settings())
+
+
+@lru_cache(maxsize=1)
+def routing_keeper() -> snapshot.Keeper:
+    """Keeps the last routing this process read, for answers while the store is down."""
+    return snapshot.Keeper(shared_settings().snapshot_path)
+
+
+def last_known_answer(audience: str) -> str:
+    """The store can't be read: the last known routing, honestly dated, or the safe minimum."""
+    settings = shared_settings()
+    return snapshot.fallback_text(
+        snapshot.read(settings.snapshot_path),
+        Clock.from_settings(settings),
+        settings.snapshot_max_age_seconds,
+        audience,
+    )
 
 
 def audience_of(tracker: Tracker) -> str:
@@ -87,10 +106,12 @@ class StoreAction(Action, ABC):
             store = self.store_factory()
             with store.read() as session:
                 answer = self.answer(session, store.clock, tracker)
+                rows = channel_service.list_channels(session)
+                routing_keeper().keep(snapshot.of_channels(rows, store.clock.now()))
         except (SQLAlchemyError, StoreError, OSError) as exc:
             # No message text or identifiers here: only which action failed and why.
             log.warning("%s could not read the store: %s", self.name(), type(exc).__name__)
-            dispatcher.utter_message(text=STORE_UNAVAILABLE)
+            dispatcher.utter_message(text=last_known_answer(audience_of(tracker)))
             return []
         if isinstance(answer, Answer):
             dispatcher.utter_message(text=answer.text, buttons=answer.buttons or None)

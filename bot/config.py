@@ -25,6 +25,8 @@ DEFAULT_TIMEZONE = "America/New_York"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 #: Where ``bot run`` writes its run-state file (``BOT_RUN_DIR`` overrides).
 DEFAULT_RUN_DIR = PROJECT_ROOT / "var" / "run"
+#: Where the action server keeps the last routing it read (``BOT_SNAPSHOT_PATH`` overrides).
+DEFAULT_SNAPSHOT_PATH = PROJECT_ROOT / "var" / "last-known-routing.json"
 
 #: Variables that keep Rasa (and anything it pulls in) from phoning home.
 NO_PHONE_HOME_ENV = {
@@ -69,6 +71,11 @@ class Settings:
     run_dir: Path = DEFAULT_RUN_DIR
     #: The live ``bot run`` this process takes its clock and Rasa server from, if any.
     run_state: RunState | None = field(default=None, repr=False)
+    #: Last known good routing (bot.snapshot): where it is kept, how old it may be used.
+    snapshot_path: Path = DEFAULT_SNAPSHOT_PATH
+    snapshot_max_age_seconds: int = 24 * 3600
+    #: Longer chat messages are refused politely before they reach the language model.
+    max_message_chars: int = 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -103,6 +110,9 @@ class Settings:
             tracker_url=env.get("BOT_TRACKER_URL", "").strip() or None,
             run_dir=run_dir,
             run_state=state,
+            snapshot_path=Path(env.get("BOT_SNAPSHOT_PATH", "").strip() or DEFAULT_SNAPSHOT_PATH),
+            snapshot_max_age_seconds=_positive_int(env, "BOT_SNAPSHOT_MAX_AGE", 24 * 3600),
+            max_message_chars=_positive_int(env, "BOT_MAX_MESSAGE_CHARS", 1000),
         )
 
 

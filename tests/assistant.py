@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,9 @@ class Assistant:
     actions_port: int
     env: dict[str, str]
     endpoints: Path
+    workdir: Path = Path(".")
+    #: The action server and the Rasa server, in that order (fault tests stop them).
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def ask(self, text: str, sender: str = "tester") -> list[str]:
         """Send a message over the REST channel; returns the bot's texts."""
@@ -122,6 +125,7 @@ def running_assistant(
         "BOT_ACTOR": "assistant-test",
         "PYTHONPATH": str(ROOT / "tests" / "netguard"),
         "BOT_NETGUARD_LOG": str(workdir / "netguard.log"),
+        "BOT_SNAPSHOT_PATH": str(workdir / "last-known-routing.json"),
         "RASA_TELEMETRY_ENABLED": "false",
         **extra_env,
     }
@@ -162,7 +166,7 @@ def running_assistant(
             )
         _wait(f"http://127.0.0.1:{actions_port}/health", procs, logs)
         _wait(f"http://127.0.0.1:{rasa_port}/", procs, logs)
-        yield Assistant(rasa_port, actions_port, env, endpoints)
+        yield Assistant(rasa_port, actions_port, env, endpoints, workdir, procs)
     finally:
         for proc in procs:
             proc.terminate()

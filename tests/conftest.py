@@ -32,6 +32,8 @@ disable_phone_home()
 # and every process they start look for a run-state file in an empty directory of their own.
 _RUN_DIR = tempfile.mkdtemp(prefix="bot-test-run-")
 os.environ["BOT_RUN_DIR"] = _RUN_DIR
+# Nor write the last known routing over a developer's own (var/last-known-routing.json).
+os.environ["BOT_SNAPSHOT_PATH"] = os.path.join(_RUN_DIR, "last-known-routing.json")
 atexit.register(shutil.rmtree, _RUN_DIR, True)
 
 #: The demo moment: during the outage (phones down, waiver in force).

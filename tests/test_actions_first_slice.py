@@ -127,5 +127,5 @@ def test_store_unreachable_gives_a_polite_answer(tmp_path) -> None:
         "postgresql://nobody@127.0.0.1:1/none", Clock.fixed(datetime.now().astimezone())
     )
     texts, events = run_action(ActionPharmacyHelp(), broken, tracker_for("ask_pharmacy_help"))
-    assert "can't check our live service status" in texts[0]
+    assert "can't reach our live systems" in texts[0] and "911" in texts[0]
     assert events == []
