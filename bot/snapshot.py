@@ -145,6 +145,6 @@ def fallback_text(
     ]
     parts.append(f"{listed}." if listed else "")
     if others:
-        parts.append(f"Online: {', '.join(others)}.")
+        parts.append(f"Also working: {', '.join(others)}.")
     parts.append(EMERGENCY)
     return " ".join(p for p in parts if p)

@@ -1,7 +1,8 @@
 """`bot run`: start the action server and the Rasa server together, stop them together.
 
-Ctrl-C (or SIGTERM) stops every child cleanly; if one child dies, the others are stopped
-too and the exit code says so, so a broken assistant never looks half alive.
+Ctrl-C (or SIGTERM) stops every child cleanly. A child that dies is started again (while
+the action server is away, the chat answers from the last known routing); one that dies
+three times in five minutes stops the rest too, and the exit code says so.
 
 While it runs, the run-state file (:mod:`bot.runstate`) tells every other process on the
 machine the run's clock, its Rasa server and that server's API token. The token is never on
@@ -27,6 +28,9 @@ from bot.config import PROJECT_ROOT, ConfigError, Settings, disable_phone_home
 from bot.rasa_launch import TOKEN_ENV
 
 STOP_GRACE_SECONDS = 15
+#: A child that stops this many times within RESTART_WINDOW seconds is given up on.
+MAX_RESTARTS = 3
+RESTART_WINDOW = 300.0
 
 
 @dataclass
@@ -168,16 +172,32 @@ def run_all(
                 child.argv, cwd=PROJECT_ROOT, env=env if child.needs_token else without_token
             )
         announced = False
+        restarts: dict[str, list[float]] = {c.name: [] for c in procs}
         while not stopping:
             for child in procs:
                 assert child.process is not None
-                if child.process.poll() is not None:
+                if child.process.poll() is None:
+                    continue
+                # A dead child is started again (the chat answers from the last known
+                # routing meanwhile); one that keeps dying stops the whole assistant.
+                recent = [t for t in restarts[child.name] if time.monotonic() - t < RESTART_WINDOW]
+                if len(recent) >= MAX_RESTARTS:
                     print(
-                        f"bot run: {child.name} stopped (exit {child.process.returncode}); "
+                        f"bot run: {child.name} keeps stopping (exit {child.process.returncode}); "
                         "stopping the rest",
                         file=sys.stderr,
                     )
                     return 1
+                print(
+                    f"bot run: {child.name} stopped (exit {child.process.returncode}); "
+                    "starting it again",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                restarts[child.name] = [*recent, time.monotonic()]
+                child.process = subprocess.Popen(
+                    child.argv, cwd=PROJECT_ROOT, env=env if child.needs_token else without_token
+                )
             if not announced and all(_healthy(c.health_url) for c in procs):
                 runstate.write(settings.run_dir, replace(state, ready=True))
                 clock = (

@@ -270,6 +270,35 @@ def test_the_launcher_refuses_a_token_on_its_command_line() -> None:
             rasa_launch.rasa_argv(leaked, None)
 
 
+def _children_of(pid: int) -> dict[int, bytes]:
+    found = {}
+    for child, cmdline in _cmdlines().items():
+        try:
+            stat = (Path("/proc") / str(child) / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[child] = cmdline
+    return found
+
+
+def test_a_dead_action_server_is_started_again(running: Run) -> None:
+    """The assistant keeps answering: a child that dies is restarted, not the end of it."""
+    actions = [p for p, c in _children_of(running.process.pid).items() if b"actions" in c]
+    assert len(actions) == 1, _children_of(running.process.pid)
+    os.kill(actions[0], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        again = [p for p, c in _children_of(running.process.pid).items() if b"actions" in c]
+        if again and again != actions:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"action server not restarted:\n{running.log.read_text()[-3000:]}")
+    assert running.process.poll() is None, "bot run must keep running"
+    assert "starting it again" in running.log.read_text()
+
+
 def test_stopping_removes_the_run_state_file(running: Run) -> None:
     assert running.stop() == 0
     assert not runstate.path_in(running.run_dir).exists()

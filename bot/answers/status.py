@@ -60,13 +60,21 @@ def _visible_channels(session: Session, audience: str) -> list[Channel]:
     ]
 
 
-def _named(channel: Channel) -> str:
-    """A working channel with its number when it is a phone line: what a person can use."""
-    if channel.kind in ("phone", "answering_service") and any(
+def _has_number(channel: Channel) -> bool:
+    return channel.kind in ("phone", "answering_service") and any(
         ch.isdigit() for ch in channel.contact
-    ):
-        return f"{channel.name} {channel.contact}"
-    return channel.name
+    )
+
+
+def _named(channel: Channel) -> str:
+    """A working channel as a person can use it: its number, and "limited" when degraded."""
+    name = f"{channel.name} {channel.contact}" if _has_number(channel) else channel.name
+    return f"{name} (limited)" if channel.status == "degraded" else name
+
+
+def _usable_first(working: list[Channel]) -> list[Channel]:
+    """Lines with a number first (what a frightened caller needs), then the rest."""
+    return sorted(working, key=lambda c: (not _has_number(c), c.status == "degraded"))
 
 
 def _listed(names: list[str], room: int) -> str:
@@ -105,7 +113,7 @@ def outage_status(
             lines.append(sentence("Not working: " + "; ".join(c.name for c in down)))
         if working:
             used = len(" ".join(lines)) + len(checked(clock)) + 12
-            named = _listed([_named(c) for c in working], SHORT_LIMIT - used)
+            named = _listed([_named(c) for c in _usable_first(working)], SHORT_LIMIT - used)
             lines.append(sentence(f"Working: {named}"))
     else:
         resolved = resolved_incidents(session, now)
