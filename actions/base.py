@@ -31,6 +31,12 @@ from bot.topics import Asked
 
 log = logging.getLogger(__name__)
 
+#: Put first when emergency words come in a question about past care (bot/safety.py).
+SAFETY_FIRST = (
+    "If anyone needs help right now, call 911 (for a crisis, call or text 988; for a "
+    "poisoning, Poison Control at 1-800-222-1222)."
+)
+
 
 @lru_cache(maxsize=1)
 def shared_settings() -> Settings:
@@ -113,6 +119,8 @@ class StoreAction(Action, ABC):
             log.warning("%s could not read the store: %s", self.name(), type(exc).__name__)
             dispatcher.utter_message(text=last_known_answer(audience_of(tracker)))
             return []
+        if any(e.get("entity") == "safety" for e in tracker.latest_message.get("entities") or []):
+            dispatcher.utter_message(text=SAFETY_FIRST)
         if isinstance(answer, Answer):
             dispatcher.utter_message(text=answer.text, buttons=answer.buttons or None)
         else:

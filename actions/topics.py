@@ -6,7 +6,10 @@ the same function the agents' lookup uses.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import StoreAction, asked_from
@@ -41,3 +44,38 @@ TOPIC_ACTIONS: dict[str, type[TopicAction]] = {
 
 # Importable by name too (``from actions.topics import ActionPharmacyHelp``), as if declared.
 globals().update({cls.__name__: cls for cls in TOPIC_ACTIONS.values()})
+
+
+#: A short answer outside any form ("pharmacy number", "MRI next week"): which topic its
+#: words point to. Anything else is someone saying who they are, or nothing to act on.
+TOPIC_OF_CATEGORY = {
+    "pharmacy": "pharmacy",
+    "advanced_imaging": "prior_auth",
+    "outpatient_therapy": "prior_auth",
+    "other": "prior_auth",
+}
+
+
+class ActionInformOutsideForm(StoreAction):
+    """Terse messages are often read as a form answer: answer the topic their words name."""
+
+    def name(self) -> str:
+        return "action_inform_outside_form"
+
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> Answer | str:
+        asked = asked_from(tracker)
+        key = TOPIC_OF_CATEGORY.get(asked.entities.get("service_category", ""))
+        if key is None and ({"network", "urgency"} & set(asked.entities)):
+            key = "prior_auth"
+        if key is None:
+            return ""
+        return topics.answer(session, clock, topics.BY_KEY[key], asked)
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        asked = asked_from(tracker)
+        if not ({"service_category", "network", "urgency"} & set(asked.entities)):
+            dispatcher.utter_message(response="utter_acknowledge")
+            return []
+        return await super().run(dispatcher, tracker, domain)

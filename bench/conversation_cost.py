@@ -16,17 +16,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "netguard")]
 
-from assistant import running_assistant  # noqa: E402
-
-from bot import migrate, scenario  # noqa: E402
-from bot.clock import Clock  # noqa: E402
-from bot.db import Store  # noqa: E402
+from assistant import demo_store, running_assistant  # noqa: E402
 
 NOW = "2023-11-28T10:00:00-05:00"
 QUESTIONS = [
@@ -44,12 +39,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        url = f"sqlite:///{workdir / 'store.db'}"
-        store = Store.create(url, Clock.fixed(datetime.fromisoformat(NOW)))
-        migrate.upgrade(store.engine)
-        with store.begin("bench") as s:
-            scenario.load(s, scenario.read(scenario.DEMO_SCENARIO), store.clock.now())
-        store.dispose()
+        url = demo_store(workdir, NOW)
         with running_assistant(workdir, url, NOW) as assistant:
             for q in QUESTIONS:  # warm up
                 assistant.ask(q, "warm-up")

@@ -304,6 +304,23 @@ def cmd_nlu_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_privacy_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import privacy
+
+    url = args.tracker_url or settings.tracker_url
+    if not url:
+        raise CliError("no tracker store: pass --tracker-url or set BOT_TRACKER_URL")
+    days = settings.retention_days if args.days is None else args.days
+    if days < 1:
+        raise CliError("--days must be at least 1")
+    done = privacy.purge(url, days)
+    print(
+        f"deleted {done.conversations} conversation(s) idle for more than {days} days "
+        f"({done.events} events)"
+    )
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """What the assistant would answer a caller, with intent, routing and incidents.
 
@@ -452,6 +469,16 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ev.add_argument("--min-oos-rate", dest="min_oos_rate", type=float)
     ev.set_defaults(func=cmd_nlu_eval)
     add_nlu_commands(nl, settings)  # check, report, inbox, add (trainer tooling)
+
+    privacy = sub.add_parser("privacy", help="retention of conversations").add_subparsers(
+        dest="privacy", required=True
+    )
+    purge = privacy.add_parser(
+        "purge", help="delete conversations idle longer than the retention (BOT_RETENTION_DAYS)"
+    )
+    purge.add_argument("--tracker-url", dest="tracker_url", help="default: BOT_TRACKER_URL")
+    purge.add_argument("--days", type=int, help="default: BOT_RETENTION_DAYS (30)")
+    purge.set_defaults(func=cmd_privacy_purge)
 
     ask = sub.add_parser("ask", help="agent lookup: what would the assistant answer?")
     ask.add_argument("text", nargs="+", help="what the caller said")

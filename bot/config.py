@@ -76,6 +76,11 @@ class Settings:
     snapshot_max_age_seconds: int = 24 * 3600
     #: Longer chat messages are refused politely before they reach the language model.
     max_message_chars: int = 1000
+    #: Conversations idle longer than this are deleted by ``bot privacy purge``.
+    retention_days: int = 30
+    #: Chat budgets (messages per minute) per conversation and per client address.
+    chat_per_minute_per_sender: int = 20
+    chat_per_minute_per_ip: int = 120
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +118,9 @@ class Settings:
             snapshot_path=Path(env.get("BOT_SNAPSHOT_PATH", "").strip() or DEFAULT_SNAPSHOT_PATH),
             snapshot_max_age_seconds=_positive_int(env, "BOT_SNAPSHOT_MAX_AGE", 24 * 3600),
             max_message_chars=_positive_int(env, "BOT_MAX_MESSAGE_CHARS", 1000),
+            retention_days=_positive_int(env, "BOT_RETENTION_DAYS", 30),
+            chat_per_minute_per_sender=_positive_int(env, "BOT_CHAT_PER_MINUTE_PER_SENDER", 20),
+            chat_per_minute_per_ip=_positive_int(env, "BOT_CHAT_PER_MINUTE_PER_IP", 120),
         )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import topics
-from bot.answers.status import current_incidents, freshness_notes
+from bot.answers.status import current_incidents, freshness_notes, public_updates
 from bot.clock import Clock
 from bot.formatting import day, how_to_reach
 from bot.services import mentions, routing
@@ -141,8 +141,7 @@ def describe(
                 "started_at": clock.local(i.started_at).isoformat(),
                 "timeline": [
                     {"at": clock.local(u.posted_at).isoformat(), "body": present(u.body)}
-                    for u in i.updates
-                    if u.public
+                    for u in public_updates(i, now)
                 ],
             }
             for i in current_incidents(session, now)

@@ -66,8 +66,20 @@ class SafetyGate(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            intent = safety.classify(message.get(TEXT) or "")
+            text = message.get(TEXT) or ""
+            intent = safety.classify(text)
             if intent is None:
+                continue
+            guessed = (message.get(INTENT) or {}).get("name")
+            if (
+                intent != "self_harm"
+                and guessed not in safety.INTENTS
+                and safety.about_past_care(text)
+            ):
+                # "My claim for the heart attack in September": answer the claim, but put the
+                # emergency line first (actions read this entity).
+                found = {"entity": "safety", "value": intent, "extractor": "SafetyGate"}
+                message.set(ENTITIES, [*(message.get(ENTITIES) or []), found], add_to_output=True)
                 continue
             top = {"name": intent, "confidence": 1.0}
             # The classifier's guesses stay visible but can't make the gate look ambiguous.

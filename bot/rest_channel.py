@@ -5,6 +5,11 @@ Same URL and JSON as Rasa's ``rest`` channel (``POST /webhooks/rest/webhook``), 
 - a message longer than ``BOT_MAX_MESSAGE_CHARS`` is answered politely *before* it reaches
   the language model (one huge message must not hold up everyone else's), and its text is
   never logged;
+- more than ``BOT_CHAT_PER_MINUTE_PER_SENDER`` messages a minute from one conversation (or
+  ``BOT_CHAT_PER_MINUTE_PER_IP`` from one address) get a polite "slow down" without
+  reaching the model, so one flood can't hold up other members;
+- identifiers in a message (SSN, member ID, date of birth, email, phone) are replaced by
+  placeholders here, before the language model, the tracker store or any log sees them;
 - a turn that produced no reply at all (the action server is down or timed out, or Rasa
   failed) gets the last known good routing from :mod:`bot.snapshot`, stamped "As of …",
   with the emergency numbers — never an empty list.
@@ -15,6 +20,8 @@ Configured in ``credentials.yml`` as ``bot.rest_channel.ResilientRestInput``.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,10 +33,16 @@ from sanic.response import HTTPResponse
 from bot import snapshot
 from bot.clock import Clock
 from bot.config import Settings
+from bot.nlu_tools.redact import plan_phone_numbers, redact
+from bot.web.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
+SLOW_DOWN = (
+    "You're sending messages faster than I can read them. Please wait {seconds} seconds and "
+    "try again. If this is a medical emergency, call 911."
+)
 TOO_LONG = (
     "Sorry, that message is too long for me to read ({limit} characters at most). Could you "
     "say it in a sentence or two? If this is a medical emergency, call 911."
@@ -54,6 +67,10 @@ class ResilientRestInput(InputChannel):
     def __init__(self) -> None:
         self.settings = Settings.from_env()
         self.clock = Clock.from_settings(self.settings)
+        #: The plan's own numbers are not personal data: "(877) 493-1947" stays as written.
+        self.plan_numbers = plan_phone_numbers()
+        self.per_sender = TokenBucket(self.settings.chat_per_minute_per_sender, time.monotonic)
+        self.per_address = TokenBucket(self.settings.chat_per_minute_per_ip, time.monotonic)
 
     def fallback(self, audience: str = "member") -> list[dict[str, Any]]:
         known = snapshot.read(self.settings.snapshot_path)
@@ -79,12 +96,21 @@ class ResilientRestInput(InputChannel):
                 return _bad_request(f"'sender' must be text of 1 to {MAX_SENDER_CHARS} characters")
             if not isinstance(text, str):
                 return _bad_request("'message' must be text")
+            wait = max(self.per_sender.take(sender), self.per_address.take(request.ip or "?"))
+            if wait > 0:
+                log.info("chat message refused: over the rate limit")
+                seconds = max(1, math.ceil(wait))
+                return response.json(
+                    [{"recipient_id": sender, "text": SLOW_DOWN.format(seconds=seconds)}],
+                    headers={"Retry-After": str(seconds)},
+                )
             limit = self.settings.max_message_chars
             if len(text) > limit:
                 log.info("chat message refused: %d characters (limit %d)", len(text), limit)
                 return response.json(
                     [{"recipient_id": sender, "text": TOO_LONG.format(limit=limit)}]
                 )
+            text = redact(text, self.plan_numbers)
             collector = CollectingOutputChannel()
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             try:

@@ -15,46 +15,74 @@ import re
 
 #: Intent → patterns, checked in this order (self-harm before poisoning before emergency:
 #: "I took all my pills to end it" needs 988 and 911, not only Poison Control).
+_WHO = (
+    r"(?:i|he|she|they|we|my\s+\w+|the\s+\w+|someone|somebody|baby|toddler|kid|child|son|daughter)"
+)
+_SUBSTANCE = (
+    r"(?:bleach|detergent|laundry|dishwasher|pods?|cleaner|cleaning|chemicals?|antifreeze|"
+    r"pills?|medicine|meds|tablets|batter(?:y|ies)|gasoline|lighter fluid|rat poison|"
+    r"weed killer|pesticide|drano|lye|mushrooms?|berries|vitamins|tylenol|acetaminophen|"
+    r"fentanyl|opioids?|oxy\w*|percocet|xanax|sleeping pills|antidepressants?)"
+)
 PATTERNS: dict[str, list[str]] = {
     "self_harm": [
-        r"\b(?:kill|hurt|harm|cut)(?:ing)?\s+(?:my\s*self|myself)\b",
+        r"\b(?:kill|hurt|harm|cut|cutting|burn)(?:ing)?\s+(?:my\s*self|myself)\b",
         r"\bsuicid\w*",
-        r"\bend(?:ing)?\s+(?:my|it)\s+(?:life|all)\b",
-        r"\bend\s+it\s+all\b",
-        r"\b(?:want|wanna|going)\s+(?:to\s+)?die\b",
-        r"\bdon'?t\s+want\s+to\s+(?:live|be alive|wake up)\b",
-        r"\bno\s+reason\s+to\s+live\b",
+        r"\b(?:end|ending|take|taking)\s+(?:my|his|her)\s+(?:own\s+)?life\b",
+        r"\bend(?:ing)?\s+it\s*(?:all)?\b(?!\s+(?:plan|policy|coverage|membership))",
+        r"\b(?:want|wanna|going|ready)\s+(?:to\s+)?die\b",
+        r"\b(?:don'?t|do not)\s+want\s+to\s+(?:live|be alive|be here|wake up|exist)\b",
+        r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|going on)\b",
+        r"\b(?:can'?t|cannot)\s+(?:go on|do this anymore|take it anymore|keep going)\b",
         r"\bself[\s-]?harm\w*",
-        r"\bbetter\s+off\s+dead\b",
+        r"\bbetter\s+off\s+(?:dead|without me)\b",
+        r"\bnot\s+worth\s+living\b",
+        r"\bgive\s+up\s+on\s+(?:life|living)\b",
     ],
     "poisoning": [
-        r"\bpoison(?:ed|ing)?\b",
-        r"\boverdos\w*",
-        r"\b(?:swallowed|drank|ate|ingested)\s+(?:some\s+|a\s+|the\s+)?(?:\w+\s+){0,2}"
-        r"(?:bleach|detergent|pod|pods|cleaner|chemical|chemicals|antifreeze|pills|medicine|"
-        r"batter(?:y|ies)|gasoline|rat poison)\b",
-        r"\b(?:took|taken|take)\s+(?:too\s+many|a\s+bunch\s+of|all\s+(?:of\s+)?(?:my|her|his|the))"
-        r"\s+(?:\w+\s+){0,2}(?:pills|meds|medication|medicine|tablets)\b",
+        r"\bpoison(?:ed|ing)?\b(?!\s+(?:ivy|oak|sumac))",
+        r"\bover[\s-]?dos\w*",
+        rf"\b(?:swallowed|drank|drunk|ate|eaten|ingested|chewed|got into|licked)\s+"
+        rf"(?:some\s+|a\s+|an\s+|the\s+|my\s+|her\s+|his\s+|all\s+)?(?:\w+\s+){{0,2}}{_SUBSTANCE}",
+        r"\b(?:took|taken|take|gave|given)\s+(?:him\s+|her\s+|them\s+)?(?:too\s+many|too\s+much|"
+        r"a\s+bunch\s+of|all\s+(?:of\s+)?(?:my|her|his|the)|(?:a\s+)?double)"
+        r"\s+(?:\w+\s+){0,2}(?:pills|meds|medication|medicine|tablets|doses?|insulin)\b",
         r"\bdouble\s+dose\b",
+        r"\bwrong\s+(?:pills?|medicine|medication|meds)\b",
     ],
     "emergency": [
-        r"\bchest\s+pains?\b",
+        r"\bchest\s+(?:pains?|pressure|tightness|hurts?)\b",
         r"\bheart\s+attack\b",
-        r"\bstroke\b",
-        r"\b(?:can'?t|cannot|can not|trouble|hard to|difficulty|struggling to)\s+breath\w*",
+        r"\b(?:having|had|is having)\s+a\s+stroke\b|\bstroke\s+symptoms\b",
+        r"\b(?:can'?t|cannot|can not|trouble|hard to|difficulty|struggling to|unable to)\s+"
+        r"(?:catch\s+(?:my|his|her)\s+)?breath\w*",
         r"\bshort(?:ness)?\s+of\s+breath\b",
-        r"\bnot\s+breathing\b",
-        r"\b(?:unconscious|unresponsive|passed\s+out|fainted|collapsed)\b",
+        r"\b(?:not|isn'?t|stopped)\s+breathing\b",
+        r"\bturning\s+blue\b|\blips\s+(?:are\s+)?(?:blue|turning)\b",
+        r"\bchoking\b",
+        r"\b(?:unconscious|unresponsive|passed\s+out|fainted|collapsed|won'?t\s+wake\s+up)\b",
         r"\b(?:bleeding\s+(?:a\s+lot|heavily|badly|won'?t\s+stop)|severe\s+bleeding|"
-        r"won'?t\s+stop\s+bleeding)\b",
-        r"\bseizure\w*",
-        r"\banaphyla\w*",
-        r"\b(?:throat|tongue)\s+(?:is\s+)?(?:closing|swelling)\b",
-        r"\bface\s+(?:is\s+)?drooping\b",
+        r"won'?t\s+stop\s+bleeding|lots\s+of\s+blood)\b",
+        r"\b(?:having|had|is having)\s+(?:a\s+)?seizures?\b|\bseizing\b",
+        r"\banaphyla\w*|\ballergic\s+reaction\b",
+        r"\b(?:throat|tongue|lips?|face)\s+(?:is\s+|are\s+)?(?:closing|swelling|swollen)\b",
+        r"\bface\s+(?:is\s+)?drooping\b|\bslurr(?:ed|ing)\s+(?:speech|words)\b",
+        r"\bnumb(?:ness)?\s+on\s+one\s+side\b",
         r"\bmedical\s+emergency\b",
-        r"\bcall(?:ing)?\s+(?:an\s+)?ambulance\b",
+        r"\bcall(?:ing)?\s+(?:an\s+)?ambulance\b|\bcall\s+911\b",
+        r"\b(?:worst|severe|sudden)\s+headache\b",
+        r"\bcoughing\s+(?:up\s+)?blood\b|\bvomiting\s+blood\b",
     ],
 }
+
+#: A message about paying for past care ("my claim for the heart attack in September") is
+#: not an emergency now: it gets its own answer, with the emergency line put first.
+BENEFITS_CONTEXT = re.compile(
+    r"\b(?:claims?|bills?|billed|billing|eob|explanation of benefits|covered|coverage|cover|"
+    r"copays?|deductible|reimburs\w*|paid|pay for|prior auth\w*|pre-?cert\w*|follow[\s-]?up|"
+    r"last\s+(?:year|month|week)|ago|rehab\s+facility|history\s+of)\b",
+    re.IGNORECASE,
+)
 
 _COMPILED = {intent: [re.compile(p, re.I) for p in pats] for intent, pats in PATTERNS.items()}
 INTENTS = tuple(PATTERNS)
@@ -67,3 +95,8 @@ def classify(text: str) -> str | None:
         if any(p.search(text) for p in patterns):
             return intent
     return None
+
+
+def about_past_care(text: str) -> bool:
+    """Whether the words are about paying for care rather than needing help right now."""
+    return bool(BENEFITS_CONTEXT.search(text or ""))

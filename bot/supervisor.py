@@ -31,6 +31,8 @@ STOP_GRACE_SECONDS = 15
 #: A child that stops this many times within RESTART_WINDOW seconds is given up on.
 MAX_RESTARTS = 3
 RESTART_WINDOW = 300.0
+#: How often the retention rule runs while the assistant runs (with BOT_TRACKER_URL set).
+PURGE_EVERY_SECONDS = 3600.0
 
 
 @dataclass
@@ -118,6 +120,25 @@ def stop(procs: list[Child]) -> None:
             child.process.wait()
 
 
+def _purge(settings: Settings) -> None:
+    """The retention rule, applied while the assistant runs (trackers in a SQL store)."""
+    from bot import privacy
+
+    assert settings.tracker_url is not None
+    try:
+        done = privacy.purge(settings.tracker_url, settings.retention_days)
+    except Exception as exc:  # noqa: BLE001 - a failed purge must not stop the assistant
+        print(f"bot run: retention purge failed: {type(exc).__name__}", file=sys.stderr)
+        return
+    if done.conversations:
+        print(
+            f"bot run: deleted {done.conversations} conversation(s) past "
+            f"{settings.retention_days} days",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def child_env(settings: Settings, token: str, rasa_url: str) -> dict[str, str]:
     """The children's environment: the run's clock pinned explicitly (so no child depends on
     the run-state file), telemetry off, and the run's Rasa server."""
@@ -129,6 +150,9 @@ def child_env(settings: Settings, token: str, rasa_url: str) -> dict[str, str]:
     env["BOT_RUN_DIR"] = str(settings.run_dir)
     env["BOT_RASA_URL"] = rasa_url
     env[TOKEN_ENV] = token
+    # The action server runs actions for anyone who can post to it: loopback only
+    # (rasa_sdk reads its address from SANIC_HOST; it defaults to every interface).
+    env.setdefault("SANIC_HOST", "127.0.0.1")
     return env
 
 
@@ -173,7 +197,11 @@ def run_all(
             )
         announced = False
         restarts: dict[str, list[float]] = {c.name: [] for c in procs}
+        next_purge = time.monotonic() + 60
         while not stopping:
+            if settings.tracker_url and time.monotonic() >= next_purge:
+                _purge(settings)
+                next_purge = time.monotonic() + PURGE_EVERY_SECONDS
             for child in procs:
                 assert child.process is not None
                 if child.process.poll() is None:

@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,21 @@ def _wait(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> N
     raise TimeoutError(f"{url} not up after {START_TIMEOUT}s")
 
 
+def demo_store(workdir: Path, now: str) -> str:
+    """A SQLite store in ``workdir`` holding the demo scenario, stamped at ``now``; its URL."""
+    from bot import migrate, scenario
+    from bot.clock import Clock
+    from bot.db import Store
+
+    url = f"sqlite:///{workdir / 'store.db'}"
+    store = Store.create(url, Clock.fixed(datetime.fromisoformat(now)))
+    migrate.upgrade(store.engine)
+    with store.begin("test-loader") as s:
+        scenario.load(s, scenario.read(scenario.DEMO_SCENARIO), store.clock.now())
+    store.dispose()
+    return url
+
+
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.production.yml"
 
 
@@ -104,6 +120,7 @@ def running_assistant(
     tracker_db: str | None = None,
     cors: str | None = None,
     api_token: str | None = None,
+    chat_limits: bool = False,
 ) -> Iterator[Assistant]:
     """Action server + Rasa server; with ``tracker_db``, PostgreSQL trackers and Redis locks."""
     if not MODEL.is_file():
@@ -126,6 +143,17 @@ def running_assistant(
         "PYTHONPATH": str(ROOT / "tests" / "netguard"),
         "BOT_NETGUARD_LOG": str(workdir / "netguard.log"),
         "BOT_SNAPSHOT_PATH": str(workdir / "last-known-routing.json"),
+        "SANIC_HOST": "127.0.0.1",
+        # Every test and benchmark message comes from 127.0.0.1 and many from one sender:
+        # the chat budgets apply only where a test is about them.
+        **(
+            {}
+            if chat_limits
+            else {
+                "BOT_CHAT_PER_MINUTE_PER_SENDER": "100000",
+                "BOT_CHAT_PER_MINUTE_PER_IP": "100000",
+            }
+        ),
         "RASA_TELEMETRY_ENABLED": "false",
         **extra_env,
     }

@@ -200,3 +200,18 @@ def test_no_answer_anywhere_points_to_a_down_website(sqlite_store: Store, moment
     for action, tracker in every_store_action():
         texts_, _ = run_action(action, store, tracker)
         assert all("VermontHealthConnect.gov" not in t for t in texts_), action.name()
+
+
+def test_a_terse_message_read_as_a_form_answer_gets_its_topic(sqlite_store: Store) -> None:
+    from actions.topics import ActionInformOutsideForm
+
+    pharmacy = {"entity": "service_category", "value": "pharmacy"}
+    texts_, _ = run_action(
+        ActionInformOutsideForm(), sqlite_store, tracker_for("inform", entities=[pharmacy])
+    )
+    assert "(877) 493-1947" in texts_[0]
+    imaging = {"entity": "service_category", "value": "advanced_imaging"}
+    texts_, _ = run_action(
+        ActionInformOutsideForm(), sqlite_store, tracker_for("inform", entities=[imaging])
+    )
+    assert "Carelon" in texts_[0]

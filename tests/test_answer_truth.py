@@ -133,3 +133,15 @@ def test_no_answer_names_the_number_of_a_channel_that_is_down(sqlite_store: Stor
                         )
         with sqlite_store.begin("ops") as s:
             channels.set_status(s, key, "up")
+
+
+def test_an_update_posted_later_is_not_known_yet(sqlite_store: Store) -> None:
+    """Facts carry the time they became known: an answer at T uses only what was known at T."""
+    later = datetime.fromisoformat("2023-11-28T15:00:00-05:00")
+    with sqlite_store.begin("ops") as s:
+        incidents.post_update(s, INCIDENT, "Phones are back for providers.", later)
+    text = ask(sqlite_store, "outage_status", detail="affected")
+    assert "Phones are back for providers" not in text
+    assert "Phones are back for providers" in ask(
+        at(sqlite_store, later.isoformat()), "outage_status", detail="affected"
+    )

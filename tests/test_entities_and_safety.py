@@ -75,6 +75,11 @@ def test_entities_read_from_one_message(text: str, expected: dict[str, str]) -> 
         ("I think I took too many of my pills", "poisoning"),
         ("possible overdose", "poisoning"),
         ("I took all my pills to end it all", "self_harm"),
+        ("my toddler got into the dishwasher pods", "poisoning"),
+        ("my wife's lips are turning blue", "emergency"),
+        ("he is choking", "emergency"),
+        ("i cant go on like this", "self_harm"),
+        ("gave him a double dose of insulin by mistake", "poisoning"),
     ],
 )
 def test_emergencies_are_recognised(text: str, intent: str) -> None:
@@ -90,7 +95,22 @@ def test_emergencies_are_recognised(text: str, intent: str) -> None:
         "I have a claim from the emergency room",
         "urgent out of network prior auth",
         "the website is dead",
+        "is the visit for my poison ivy covered",
+        "when does my plan end",
     ],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
     assert safety.classify(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "past"),
+    [
+        ("my claim for the heart attack in September was denied", True),
+        ("prior auth for a follow up MRI after my stroke last year", True),
+        ("is the EOB for the seizure workup right", True),
+        ("my husband is having chest pain right now", False),
+    ],
+)
+def test_questions_about_past_care_are_told_apart(text: str, past: bool) -> None:
+    assert safety.about_past_care(text) is past

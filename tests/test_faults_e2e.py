@@ -4,31 +4,23 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
-from assistant import Assistant, running_assistant
-
-from bot import migrate, scenario
-from bot.clock import Clock
-from bot.db import Store
+from assistant import Assistant, demo_store, running_assistant
 
 NOW = "2023-11-28T10:00:00-05:00"
+TOKEN = "faults-test-token"
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     workdir = tmp_path_factory.mktemp("faults")
-    url = f"sqlite:///{workdir / 'store.db'}"
-    store = Store.create(url, Clock.fixed(datetime.fromisoformat(NOW)))
-    migrate.upgrade(store.engine)
-    with store.begin("test-loader") as s:
-        scenario.load(s, scenario.read(scenario.DEMO_SCENARIO), store.clock.now())
-    store.dispose()
-    with running_assistant(workdir, url, NOW) as running:
+    url = demo_store(workdir, NOW)
+    with running_assistant(workdir, url, NOW, api_token=TOKEN, chat_limits=True) as running:
         yield running
 
 
@@ -44,6 +36,14 @@ def test_a_huge_message_is_refused_politely_and_others_are_not_held_up(
     assert "help help help" not in log  # the text itself is never logged
 
 
+def test_a_flood_from_one_sender_is_slowed_and_others_are_not(assistant: Assistant) -> None:
+    replies = [" ".join(assistant.ask("pharmacy number", "faults-flood")) for _ in range(25)]
+    slowed = [r for r in replies if "faster than I can read" in r]
+    assert slowed and "911" in slowed[0]
+    assert len(slowed) <= 25 - 20  # the first 20 a minute are answered
+    assert "(877) 493-1947" in " ".join(assistant.ask("pharmacy number", "faults-someone-else"))
+
+
 def test_bad_requests_get_a_json_error(assistant: Assistant) -> None:
     request = urllib.request.Request(
         f"http://127.0.0.1:{assistant.rasa_port}/webhooks/rest/webhook",
@@ -54,6 +54,22 @@ def test_bad_requests_get_a_json_error(assistant: Assistant) -> None:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 400
     assert "sender" in json.loads(caught.value.read())["error"]["message"]
+
+
+def test_identifiers_never_reach_the_tracker_or_the_logs(assistant: Assistant) -> None:
+    said = (
+        "my ssn is 123-45-6789, member id XYZ123456789, born 04/12/1961, email "
+        "jane.doe@example.com, call me at 802-555-0199 about my claims"
+    )
+    reply = " ".join(assistant.ask(said, "faults-pii"))
+    assert reply and "(Checked" in reply  # still understood and answered from the store
+    url = f"http://127.0.0.1:{assistant.rasa_port}/conversations/faults-pii/tracker?token={TOKEN}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        tracker = response.read().decode()
+    logs = "".join(p.read_text() for p in assistant.workdir.glob("*.log"))
+    for secret in ("123-45-6789", "XYZ123456789", "04/12/1961", "jane.doe@example.com", "555-0199"):
+        assert secret not in tracker and secret not in logs, secret
+    assert "<ssn>" in tracker
 
 
 def test_action_server_down_still_answers_from_the_last_known_routing(

@@ -299,6 +299,34 @@ def test_a_dead_action_server_is_started_again(running: Run) -> None:
     assert "starting it again" in running.log.read_text()
 
 
+def _listening_addresses(pids: list[int]) -> list[str]:
+    """Local addresses of the TCP sockets these processes listen on (from /proc)."""
+    inodes: set[str] = set()
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                found.append(fields[1].split(":")[0])
+    return found
+
+
+def test_every_listening_socket_is_on_loopback(running: Run) -> None:
+    children = list(_children_of(running.process.pid))
+    addresses = _listening_addresses(children)
+    assert addresses, "no listening socket found"
+    loopback = {"0100007F", "00000000000000000000000001000000"}
+    assert set(addresses) <= loopback, addresses
+
+
 def test_stopping_removes_the_run_state_file(running: Run) -> None:
     assert running.stop() == 0
     assert not runstate.path_in(running.run_dir).exists()

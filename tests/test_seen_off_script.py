@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
-from assistant import Assistant, running_assistant
-
-from bot import migrate, scenario
-from bot.clock import Clock
-from bot.db import Store
+from assistant import Assistant, demo_store, running_assistant
 
 NOW = "2023-11-28T10:00:00-05:00"
 pytestmark = pytest.mark.slow
@@ -24,12 +19,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     workdir = tmp_path_factory.mktemp("offscript")
-    url = f"sqlite:///{workdir / 'store.db'}"
-    store = Store.create(url, Clock.fixed(datetime.fromisoformat(NOW)))
-    migrate.upgrade(store.engine)
-    with store.begin("test-loader") as s:
-        scenario.load(s, scenario.read(scenario.DEMO_SCENARIO), store.clock.now())
-    store.dispose()
+    url = demo_store(workdir, NOW)
     with running_assistant(workdir, url, NOW) as running:
         yield running
 
@@ -140,3 +130,16 @@ def test_therapy_during_the_waiver_is_not_the_2024_program(assistant: Assistant)
     )
     assert "No prior authorization is needed" in reply
     assert "2024" not in reply
+
+
+def test_emergency_words_in_a_claims_question_get_the_line_first_then_the_answer(
+    assistant: Assistant,
+) -> None:
+    sender = f"offscript-{uuid.uuid4().hex[:8]}"
+    replies = assistant.ask(
+        "my mom had a heart attack in September and we keep getting bills, where can I see "
+        "her claims?",
+        sender,
+    )
+    assert replies[0].startswith("If anyone needs help right now, call 911")
+    assert "Member Resource Center" in " ".join(replies[1:])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot.answers.core import Answer, best_channel_text
 from bot.clock import Clock
 from bot.formatting import checked, day, sentence, short_when, when
-from bot.models import Channel, DataFreshness, Incident
+from bot.models import Channel, DataFreshness, Incident, IncidentUpdate
 from bot.services import channels as channel_service
 from bot.services import incidents as incident_service
 from bot.services import mentions, texts
@@ -19,6 +19,11 @@ DEFAULT_BACKLOG = incident_service.DEFAULT_BACKLOG
 
 def current_incidents(session: Session, now: datetime) -> list[Incident]:
     return [i for i in incident_service.active(session, now) if i.public]
+
+
+def public_updates(incident: Incident, now: datetime) -> list[IncidentUpdate]:
+    """The timeline people may see at ``now``: public, and already posted (no future facts)."""
+    return [u for u in incident.updates if u.public and u.posted_at <= now]
 
 
 def resolved_incidents(session: Session, now: datetime) -> list[Incident]:
@@ -153,9 +158,9 @@ def _details(session: Session, clock: Clock, current: list[Incident], now: datet
     lines = []
     for incident in current:
         lines.append(sentence(mentions.present(session, incident.summary)))
-        public_updates = [u for u in incident.updates if u.public]
-        if public_updates:
-            latest = public_updates[-1]
+        shown = public_updates(incident, now)
+        if shown:
+            latest = shown[-1]
             lines.append(
                 f"Latest update ({short_when(latest.posted_at, clock)}): "
                 f"{sentence(mentions.present(session, latest.body))}"

@@ -25,7 +25,6 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.config import PROJECT_ROOT
 from bot.nlu_tools.redact import DEFAULT_SCENARIO, find_personal_data, plan_phone_numbers, redact
-from bot.safety import INTENTS as SAFETY_INTENTS
 
 ERROR = "ERROR"
 WARNING = "WARNING"
@@ -36,8 +35,8 @@ MIN_EXAMPLES = 20
 NEAR_JACCARD = 0.9
 NEAR_RATIO = 0.92
 #: Predicted by the FallbackClassifier, never trained: needs no examples.
-#: Intents no classifier learns: the fallback, and the safety intents that bot/safety.py sets.
-UNTRAINED_INTENTS = frozenset({"nlu_fallback", *SAFETY_INTENTS})
+#: Intents no classifier learns (the fallback: FallbackClassifier sets it).
+UNTRAINED_INTENTS = frozenset({"nlu_fallback"})
 #: A file whose header says this is written by a script (e.g. out_of_scope_clinc.yml).
 GENERATED_MARK = re.compile(r"^#\s*GENERATED\b", re.MULTILINE)
 

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bot import migrate
-from bot.answers.status import current_incidents
+from bot.answers.status import current_incidents, public_updates
 from bot.services import channels as channel_service
 from bot.services import mentions
 from bot.web import calls
@@ -75,7 +75,7 @@ def status_document(session: Session, now: datetime) -> tuple[dict[str, Any], da
     stamps: list[datetime] = []
     incidents = []
     for i in current_incidents(session, now):
-        updates = [u for u in i.updates if u.public]
+        updates = public_updates(i, now)
         freshness = sorted(i.freshness, key=lambda f: f.system)
         stamps += [r.updated_at for r in [i, *updates, *freshness] if r.updated_at]
         incidents.append(

@@ -13,15 +13,10 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from assistant import BIN, ROOT, Assistant, free_port, running_assistant
-
-from bot import migrate, scenario
-from bot.clock import Clock
-from bot.db import Store
+from assistant import BIN, ROOT, Assistant, demo_store, free_port, running_assistant
 
 pytestmark = pytest.mark.slow
 
@@ -78,12 +73,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is required at {CHROMIUM} (make test installs Debian's chromium)")
     workdir = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{workdir / 'store.db'}"
-    store = Store.create(url, Clock.fixed(datetime.fromisoformat(NOW)))
-    migrate.upgrade(store.engine)
-    with store.begin("test-loader") as s:
-        scenario.load(s, scenario.read(scenario.DEMO_SCENARIO), store.clock.now())
-    store.dispose()
+    url = demo_store(workdir, NOW)
     ops_port = free_port()
     ops_url = f"http://127.0.0.1:{ops_port}"
     rasa_token = "browser-test-rasa-token"
