@@ -35,7 +35,7 @@ AUDIENCE_PATTERNS: dict[str, list[str]] = {
     "provider": [
         r"\bprovider(?:'s)?\s+(?:here|office|calling)\b",
         r"\b(?:i'?m|i am|we'?re|we are|this is)\s+(?:a|an|the)\s+provider\b",
-        rf"\b(?:this is|calling from|i'?m with|i am with|i work at|i'?m at)\s+"
+        rf"\b(?:this is|calling from|i'?m with|i am with|i work at|i'?m at|we'?re|we are)\s+"
         rf"(?:the\s+|a\s+|an\s+|dr\.?\s+\w+'?s\s+)?(?:[\w'-]+\s+){{0,3}}{_OFFICE}\b",
         r"\b(?:our|my)\s+(?:[\w'-]+\s+)?(?:practice|clinic|office|facility|patient|patients)\b",
         r"\b(?:doctor'?s|doctors|physician'?s|dr'?s)\s+office\b",

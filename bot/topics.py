@@ -91,22 +91,27 @@ def _carelon(session: Session, clock: Clock, asked: Asked) -> Answer:
 
 
 def _therapy(session: Session, clock: Clock, asked: Asked) -> Answer:
-    return providers.therapy_prior_auth(
-        session, clock, asked.audience, asked.service_date(clock.today())
+    """Therapy is a prior-auth case: decided by the table when the words settle it."""
+    case = _case(asked, clock, category="outpatient_therapy")
+    if not prior_auth.missing(case, session):
+        return prior_auth.answer(session, clock, case)
+    return providers.therapy_prior_auth(session, clock, asked.audience, case.service_date)
+
+
+def _case(asked: Asked, clock: Clock, category: str | None = None) -> prior_auth.PriorAuthCase:
+    urgency = asked.entities.get("urgency")
+    return prior_auth.PriorAuthCase(
+        category=category or asked.entities.get("service_category") or "",
+        network=asked.entities.get("network"),
+        urgent=None if urgency is None else urgency == "urgent",
+        service_date=asked.service_date(clock.today()),
+        audience=asked.audience,
     )
 
 
 def _prior_auth(session: Session, clock: Clock, asked: Asked) -> Answer:
     """The decided answer when the words settle the case; otherwise the rules in force."""
-    case = prior_auth.PriorAuthCase(
-        category=asked.entities.get("service_category") or "",
-        network=asked.entities.get("network"),
-        urgent=None
-        if asked.entities.get("urgency") is None
-        else asked.entities.get("urgency") == "urgent",
-        service_date=asked.service_date(clock.today()),
-        audience=asked.audience,
-    )
+    case = _case(asked, clock)
     if case.category and not prior_auth.missing(case, session):
         return prior_auth.answer(session, clock, case)
     return prior_auth_overview(session, clock, asked.audience)

@@ -145,3 +145,14 @@ def test_an_update_posted_later_is_not_known_yet(sqlite_store: Store) -> None:
     assert "Phones are back for providers" in ask(
         at(sqlite_store, later.isoformat()), "outage_status", detail="affected"
     )
+
+
+def test_therapy_question_with_its_details_is_decided_not_asked_again(sqlite_store: Store) -> None:
+    """Seen with make run: "we're a PT clinic, … physical therapy on 12/5 in network?"."""
+    found = {"network": "in_network", "DATE": "Nov 30", "service_category": "outpatient_therapy"}
+    text = ask(sqlite_store, "therapy_prior_auth", "provider", **found)
+    assert "No prior authorization is needed" in text and "November 30, 2023" in text
+    found["DATE"] = "12/5"
+    text = ask(sqlite_store, "therapy_prior_auth", "provider", **found)
+    assert "whether the provider is in our network" not in text
+    assert "December 5, 2023" in text

@@ -39,6 +39,15 @@ from bot import entities, safety
         ("our practice has a question about a claim", {"audience": "provider"}),
         ("I'm a member", {"audience": "member"}),
         (
+            "we're a PT clinic, do we need auth for physical therapy on 12/5 in network?",
+            {
+                "audience": "provider",
+                "service_category": "outpatient_therapy",
+                "DATE": "12/5",
+                "network": "in_network",
+            },
+        ),
+        (
             "calling for my mom about her pharmacy",
             {"audience": "member", "service_category": "pharmacy"},
         ),
