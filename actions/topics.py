@@ -48,6 +48,7 @@ globals().update({cls.__name__: cls for cls in TOPIC_ACTIONS.values()})
 
 #: A short answer outside any form ("pharmacy number", "MRI next week"): which topic its
 #: words point to. Anything else is someone saying who they are, or nothing to act on.
+CASE_ENTITIES = {"service_category", "network", "urgency"}
 TOPIC_OF_CATEGORY = {
     "pharmacy": "pharmacy",
     "advanced_imaging": "prior_auth",
@@ -62,20 +63,16 @@ class ActionInformOutsideForm(StoreAction):
     def name(self) -> str:
         return "action_inform_outside_form"
 
-    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> Answer | str:
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> Answer:
+        """Only reached with a service, network or urgency named (see :meth:`run`)."""
         asked = asked_from(tracker)
-        key = TOPIC_OF_CATEGORY.get(asked.entities.get("service_category", ""))
-        if key is None and ({"network", "urgency"} & set(asked.entities)):
-            key = "prior_auth"
-        if key is None:
-            return ""
+        key = TOPIC_OF_CATEGORY.get(asked.entities.get("service_category", ""), "prior_auth")
         return topics.answer(session, clock, topics.BY_KEY[key], asked)
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        asked = asked_from(tracker)
-        if not ({"service_category", "network", "urgency"} & set(asked.entities)):
+        if not (CASE_ENTITIES & set(asked_from(tracker).entities)):
             dispatcher.utter_message(response="utter_acknowledge")
             return []
         return await super().run(dispatcher, tracker, domain)
