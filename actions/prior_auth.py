@@ -28,21 +28,10 @@ CASE_SLOTS = ["service_category", "network", "urgency", "service_date"]
 
 
 def case_from(tracker: Tracker, today: date) -> prior_auth.PriorAuthCase:
-    """The case as the slots stand; a date still in words ("tomorrow") is read against today.
-
-    Rasa re-reads the message when the form starts, so the date slot can hold the words
-    again even after :class:`ActionStartPriorAuth` set an ISO date.
-    """
-    values = {name: tracker.get_slot(name) for name in [*CASE_SLOTS, "audience"]}
-    raw_date = values.get("service_date")
-    service_date = parse_date(str(raw_date), today) if raw_date else None
-    urgency = values.get("urgency")
-    return prior_auth.PriorAuthCase(
-        category=values.get("service_category") or "",
-        network=values.get("network"),
-        urgent=None if urgency is None else urgency == "urgent",
-        service_date=service_date,
-        audience=values.get("audience"),
+    """The case as the slots stand (Rasa re-reads the message when the form starts, so the
+    date slot may hold words again even after :class:`ActionStartPriorAuth` set a date)."""
+    return prior_auth.case_of(
+        {name: tracker.get_slot(name) for name in [*CASE_SLOTS, "audience"]}, today
     )
 
 

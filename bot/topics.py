@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,6 @@ from bot.answers import fallback, help, prior_auth, providers, status
 from bot.answers.core import Answer, route_answer
 from bot.answers.prior_auth_table import known_on
 from bot.clock import Clock
-from bot.dates import parse_date
 from bot.formatting import day
 from bot.models import DateRule
 from bot.services import mentions, rules
@@ -41,10 +39,6 @@ class Asked:
 
     audience: str = "member"
     entities: dict[str, str] = field(default_factory=dict)
-
-    def service_date(self, today: date) -> date | None:
-        raw = self.entities.get("service_date") or self.entities.get("DATE")
-        return parse_date(str(raw), today) if raw else None
 
 
 Compose = Callable[[Session, Clock, Asked], Answer]
@@ -99,14 +93,8 @@ def _therapy(session: Session, clock: Clock, asked: Asked) -> Answer:
 
 
 def _case(asked: Asked, clock: Clock, category: str | None = None) -> prior_auth.PriorAuthCase:
-    urgency = asked.entities.get("urgency")
-    return prior_auth.PriorAuthCase(
-        category=category or asked.entities.get("service_category") or "",
-        network=asked.entities.get("network"),
-        urgent=None if urgency is None else urgency == "urgent",
-        service_date=asked.service_date(clock.today()),
-        audience=asked.audience,
-    )
+    said = {**asked.entities, "audience": asked.audience}
+    return prior_auth.case_of(said, clock.today(), category=category)
 
 
 def _prior_auth(session: Session, clock: Clock, asked: Asked) -> Answer:

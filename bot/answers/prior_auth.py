@@ -8,9 +8,10 @@ the date rules in the store as known today, so staff can change dates without co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,7 @@ from bot.answers.prior_auth_table import (
     plan,
 )
 from bot.clock import Clock
+from bot.dates import parse_date
 from bot.formatting import day
 from bot.services import routing, texts
 
@@ -70,6 +72,25 @@ QUESTION_LABELS = {
 def _today_of(session: Session) -> date:
     now = session.info.get("now")
     return now.date() if isinstance(now, datetime) else date.today()
+
+
+def case_of(
+    values: Mapping[str, Any], today: date, *, category: str | None = None
+) -> PriorAuthCase:
+    """The case from what a person said: form slots, or one message's entities.
+
+    One reading for the chat's form and the topic answers: ``urgency`` becomes a yes/no, a
+    date still in words (``service_date`` or ``DATE``: "tomorrow") is read against ``today``.
+    """
+    raw_date = values.get("service_date") or values.get("DATE")
+    urgency = values.get("urgency")
+    return PriorAuthCase(
+        category=category or values.get("service_category") or "",
+        network=values.get("network"),
+        urgent=None if urgency is None else urgency == "urgent",
+        service_date=parse_date(str(raw_date), today) if raw_date else None,
+        audience=values.get("audience"),
+    )
 
 
 def missing(case: PriorAuthCase, session: Session, today: date | None = None) -> list[str]:
