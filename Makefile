@@ -81,8 +81,9 @@ nlu-report: install ## Train NLU only, evaluate, compare with reports/nlu/baseli
 bench: model ## Benchmark: per-message cost as a conversation grows (reports/bench/)
 	$(BIN)/python bench/conversation_cost.py
 
-eval: model ## NLU quality: per-intent table + confusion matrix in reports/nlu/
+eval: model ## NLU quality by tier (dev, frozen blind, fresh blind), reliability diagram in reports/nlu/
 	$(BIN)/bot nlu eval
+	$(BIN)/bot nlu tiers
 
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 CHROMIUM := /usr/bin/chromium

@@ -6,7 +6,7 @@ change what the assistant says without leaving a record of who, when, before and
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -25,10 +25,16 @@ from bot.models import (
 )
 
 AUDITED = (Channel, Route, Incident, IncidentUpdate, DataFreshness, DateRule, AnswerText)
+#: Bookkeeping, not content; ``version`` is kept, so the trail shows which version each
+#: change replaced (every "before" is the previous "after").
 _SKIPPED = {"updated_at", "updated_by"}
 
 
 def _plain(value: Any) -> Any:
+    """JSON for the trail; aware times in UTC, as they read back from the store (so a
+    time recorded as given, -05:00, equals the same time read later)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
@@ -79,6 +85,26 @@ def _changed(obj: Any) -> bool:
     return any(state.attrs[k].history.has_changes() for k in keys)
 
 
+def _fill_defaults(obj: Any) -> None:
+    """Set the column defaults the INSERT would apply (version 1, public, status...) now,
+    so a new row's audit entry shows what is stored, not None (only its id is unknown)."""
+    for attr in inspect(obj).mapper.column_attrs:
+        default = attr.columns[0].default
+        if default is None or getattr(obj, attr.key) is not None:
+            continue
+        if default.is_scalar:
+            setattr(obj, attr.key, default.arg)
+        elif default.is_callable:  # list, dict: called without an execution context
+            setattr(obj, attr.key, default.arg(None))
+
+
+def _bump(obj: Tracked) -> None:
+    """One more than the version this session read: the ORM's UPDATE matches only that one."""
+    history = inspect(obj).attrs["version"].history
+    seen = history.deleted[0] if history.deleted else obj.version
+    obj.version = seen + 1
+
+
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     now: datetime | None = session.info.get("now")
     actor: str | None = session.info.get("actor")
@@ -87,10 +113,13 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     entries: list[tuple[str, Any, dict[str, Any] | None, dict[str, Any] | None]] = []
     for obj in list(session.new):
         if isinstance(obj, AUDITED):
+            _fill_defaults(obj)
             entries.append(("create", obj, None, _snapshot(obj, old=False)))
     for obj in list(session.dirty):
         if isinstance(obj, AUDITED) and _changed(obj):
-            entries.append(("update", obj, _snapshot(obj, old=True), _snapshot(obj, old=False)))
+            replaced = _snapshot(obj, old=True)
+            _bump(obj)
+            entries.append(("update", obj, replaced, _snapshot(obj, old=False)))
     for obj in list(session.deleted):
         if isinstance(obj, AUDITED):
             entries.append(("delete", obj, _snapshot(obj, old=True), None))

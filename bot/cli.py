@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot import migrate, scenario
 from bot.config import PROJECT_ROOT, ConfigError, Settings, disable_phone_home
@@ -167,16 +168,24 @@ def _incident_fields(args: argparse.Namespace) -> dict[str, Any]:
     return data
 
 
+# Edits go through ``Store.change``: if someone changed the record between this command's
+# read and its write, the command reads it again and redoes its change (it never writes
+# over the other change, and its audit entry starts from what it replaced). So each one
+# prints only after its transaction is done.
+
+
 def cmd_incident_open(args: argparse.Namespace, settings: Settings) -> int:
+    def change(session: Session) -> str:
+        now = session.info["now"]
+        incident = incidents.open_incident(
+            session, {"key": args.key, **_incident_fields(args)}, now
+        )
+        if args.post:
+            incidents.post_update(session, args.key, args.post, now)
+        return f"opened incident {incident.key} ({incident.status})"
+
     with _opened(settings) as store:
-        with store.begin(args.actor) as session:
-            now = store.clock.now()
-            incident = incidents.open_incident(
-                session, {"key": args.key, **_incident_fields(args)}, now
-            )
-            if args.post:
-                incidents.post_update(session, args.key, args.post, now)
-            print(f"opened incident {incident.key} ({incident.status})")
+        print(store.change(args.actor, change))
     return 0
 
 
@@ -184,21 +193,26 @@ def cmd_incident_update(args: argparse.Namespace, settings: Settings) -> int:
     fields = _incident_fields(args)
     if not fields and not args.post:
         raise CliError("nothing to change: give --status, --summary, --post or another field")
+
+    def change(session: Session) -> str:
+        now = session.info["now"]
+        incident = incidents.update_incident(session, args.key, fields, now)
+        if args.post:
+            incidents.post_update(session, args.key, args.post, now)
+        return f"updated incident {incident.key} ({incident.status})"
+
     with _opened(settings) as store:
-        with store.begin(args.actor) as session:
-            now = store.clock.now()
-            incident = incidents.update_incident(session, args.key, fields, now)
-            if args.post:
-                incidents.post_update(session, args.key, args.post, now)
-            print(f"updated incident {incident.key} ({incident.status})")
+        print(store.change(args.actor, change))
     return 0
 
 
 def cmd_incident_resolve(args: argparse.Namespace, settings: Settings) -> int:
+    def change(session: Session) -> str:
+        incident = incidents.resolve(session, args.key, session.info["now"], args.note)
+        return f"resolved incident {incident.key}"
+
     with _opened(settings) as store:
-        with store.begin(args.actor) as session:
-            incident = incidents.resolve(session, args.key, store.clock.now(), args.note)
-            print(f"resolved incident {incident.key}")
+        print(store.change(args.actor, change))
     return 0
 
 
@@ -215,15 +229,18 @@ def cmd_channel_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_channel_set_status(args: argparse.Namespace, settings: Settings) -> int:
+    def change(session: Session) -> list[str]:
+        channel = channels.set_status(session, args.name, args.status, args.note)
+        lines = [f"{channel.key} is now {channel.status}"]
+        if channel.status == "down":
+            named = mentions.texts_mentioning(session, channel.key)
+            if named:
+                where = ", ".join(f"{t.source} {t.owner} ({t.field})" for t in named)
+                lines.append(f"  named in: {where}; views now mark it {mentions.MARK}")
+        return lines
+
     with _opened(settings) as store:
-        with store.begin(args.actor) as session:
-            channel = channels.set_status(session, args.name, args.status, args.note)
-            print(f"{channel.key} is now {channel.status}")
-            if channel.status == "down":
-                named = mentions.texts_mentioning(session, channel.key)
-                if named:
-                    where = ", ".join(f"{t.source} {t.owner} ({t.field})" for t in named)
-                    print(f"  named in: {where}; views now mark it {mentions.MARK}")
+        print("\n".join(store.change(args.actor, change)))
     return 0
 
 
@@ -273,6 +290,24 @@ def cmd_nlp_link(args: argparse.Namespace, settings: Settings) -> int:
     source = nlp.link(blank=args.blank)
     kind = "blank" if args.blank or source == nlp.BLANK else "pretrained"
     print(f"{nlp.LINK.relative_to(nlp.PROJECT_ROOT)} -> {kind} pipeline at {source}")
+    return 0
+
+
+def cmd_nlu_tiers(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.nlu_tools import tiers
+
+    if not args.model.is_file():
+        raise CliError(f"no trained model at {args.model}: run 'make model'")
+    wanted = set(args.tiers.split(",")) if args.tiers else None
+    chosen = [s for s in tiers.sources() if wanted is None or s.tier in wanted]
+    print(
+        f"scoring {sum(len(s.examples) for s in chosen)} messages in {len(chosen)} sets...",
+        flush=True,
+    )
+    scored = tiers.score(args.model, chosen)
+    tiers.write(scored, args.out)
+    print(tiers.table(scored))
+    print(f"reliability diagram and tiers.json written to {args.out}")
     return 0
 
 
@@ -468,6 +503,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ev.add_argument("--min-macro-f1", dest="min_macro_f1", type=float)
     ev.add_argument("--min-oos-rate", dest="min_oos_rate", type=float)
     ev.set_defaults(func=cmd_nlu_eval)
+    tr = nl.add_parser("tiers", help="score development, frozen blind and fresh blind sets")
+    tr.add_argument("--model", type=Path, default=Path("models/assistant.tar.gz"))
+    tr.add_argument("--out", type=Path, default=Path("reports/nlu"))
+    tr.add_argument("--tiers", help="comma-separated tiers to score (default: all)")
+    tr.set_defaults(func=cmd_nlu_tiers)
     add_nlu_commands(nl, settings)  # check, report, inbox, add (trainer tooling)
 
     privacy = sub.add_parser("privacy", help="retention of conversations").add_subparsers(

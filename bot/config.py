@@ -65,6 +65,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     api_writes_per_minute: int = 30
     api_writes_per_minute_per_ip: int = 60
+    #: API requests without a valid token allowed per minute from one address.
+    api_auth_failures_per_minute_per_ip: int = 30
     #: Rasa's SQL tracker store, read by ``bot nlu inbox`` (None: pass --tracker-url).
     tracker_url: str | None = None
     #: Where ``bot run`` keeps its run-state file.
@@ -112,6 +114,9 @@ class Settings:
             ),
             api_writes_per_minute=_positive_int(env, "BOT_API_WRITES_PER_MINUTE", 30),
             api_writes_per_minute_per_ip=_positive_int(env, "BOT_API_WRITES_PER_MINUTE_PER_IP", 60),
+            api_auth_failures_per_minute_per_ip=_positive_int(
+                env, "BOT_API_AUTH_FAILURES_PER_MINUTE_PER_IP", 30
+            ),
             tracker_url=env.get("BOT_TRACKER_URL", "").strip() or None,
             run_dir=run_dir,
             run_state=state,

@@ -24,7 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import declarative_base, declared_attr, relationship
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,10 +65,21 @@ class UTCDateTime(TypeDecorator):
 
 
 class Tracked:
-    """Who changed this row last, and when (set by :mod:`bot.audit`)."""
+    """Who changed this row last, and when (set by :mod:`bot.audit`), and its version.
+
+    ``version`` starts at 1 and :mod:`bot.audit` adds one on every audited change. The ORM
+    writes each change as ``UPDATE ... WHERE id = :id AND version = :seen`` (a
+    compare-and-swap), so an edit based on a row someone else changed meanwhile fails
+    (``StaleDataError``) instead of silently overwriting it.
+    """
 
     updated_at = Column(UTCDateTime, nullable=True)
     updated_by = Column(String(120), nullable=True)
+    version = Column(Integer, nullable=False, default=1, server_default="1")
+
+    @declared_attr
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declarative's convention
+        return {"version_id_col": cls.version, "version_id_generator": False}
 
 
 incident_channels = Table(

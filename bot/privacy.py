@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import column, create_engine, delete, func, select, table
 
 EVENTS = table("events", column("sender_id"), column("timestamp"))
+#: What action_forget_conversation sends the chat channel: "delete this conversation now".
+FORGET_PAYLOAD = {"forget_conversation": True}
+FORGOTTEN = (
+    "Done: I've deleted this conversation from our records. Anything you write from now on "
+    "starts a new one."
+)
+NOT_FORGOTTEN = (
+    "I couldn't delete this conversation just now, sorry. It will be deleted automatically "
+    'after {days} days; you can also write "delete my chat" again in a few minutes.'
+)
 DAY = 86_400.0
 
 
@@ -51,3 +62,20 @@ def forget(url: str, sender_id: str) -> int:
             return int(result.rowcount or 0)
     finally:
         engine.dispose()
+
+
+async def forget_in(tracker_store: Any, sender_id: str) -> bool:
+    """Delete one conversation from the store Rasa itself uses; False if that isn't possible."""
+    from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+
+    store = tracker_store
+    while hasattr(store, "_tracker_store"):  # AwaitableTrackerStore, FailSafeTrackerStore
+        store = store._tracker_store
+    if isinstance(store, SQLTrackerStore):
+        with store.engine.begin() as conn:
+            conn.execute(delete(EVENTS).where(EVENTS.c.sender_id == sender_id))
+        return True
+    if isinstance(store, InMemoryTrackerStore):
+        store.store.pop(sender_id, None)
+        return True
+    return False

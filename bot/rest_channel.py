@@ -30,7 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import snapshot
+from bot import privacy, snapshot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.nlu_tools.redact import plan_phone_numbers, redact
@@ -79,6 +79,24 @@ class ResilientRestInput(InputChannel):
         )
         return [{"recipient_id": "", "text": text}]
 
+    async def forget(
+        self, request: Request, sender: str, messages: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Delete the conversation (now saved, this turn included) and say whether it worked."""
+        try:
+            done = await privacy.forget_in(request.app.ctx.agent.tracker_store, sender)
+        except Exception as exc:  # noqa: BLE001 - the member is told, never left hanging
+            log.error("deleting a conversation failed: %s", type(exc).__name__)
+            done = False
+        log.info("conversation deleted on request" if done else "conversation not deleted")
+        text = (
+            privacy.FORGOTTEN
+            if done
+            else privacy.NOT_FORGOTTEN.format(days=self.settings.retention_days)
+        )
+        kept = [m for m in messages if m.get("custom") != privacy.FORGET_PAYLOAD]
+        return [*kept, {"recipient_id": sender, "text": text}]
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
@@ -122,6 +140,8 @@ class ResilientRestInput(InputChannel):
             except Exception as exc:  # noqa: BLE001 - the member still gets an answer
                 log.error("chat turn failed: %s", type(exc).__name__)
             messages = list(collector.messages)
+            if any(m.get("custom") == privacy.FORGET_PAYLOAD for m in messages):
+                messages = await self.forget(request, sender, messages)
             if not messages:
                 log.warning("chat turn produced no reply: answering from the last known routing")
                 messages = self.fallback()

@@ -22,15 +22,17 @@ from bot.answers import fallback, help, prior_auth, providers, status
 from bot.answers.core import Answer, route_answer
 from bot.answers.prior_auth_table import known_on
 from bot.clock import Clock
-from bot.formatting import day
+from bot.formatting import checked, day, how_to_reach, sentence
 from bot.models import DateRule
-from bot.services import mentions, rules
+from bot.services import mentions, routing, rules
 
 AUDIENCES = ("member", "provider")
 #: Intents answered by fixed domain responses or dialogue, not by a store answer.
 SMALL_TALK = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform")
 #: Safety intents: fixed responses (``utter_<intent>``) that need no store and no action server.
 SAFETY = ("emergency", "self_harm", "poisoning")
+#: "Delete my chat": action_forget_conversation asks the chat channel to delete the tracker.
+PRIVACY = ("forget_conversation",)
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,9 @@ TOPICS: tuple[Topic, ...] = (
         "out_of_scope",
         "general",
         "something I can't help with",
-        _simple(fallback.out_of_scope),
+        lambda session, clock, asked: fallback.out_of_scope(
+            session, clock, asked.audience, asked.entities.get("organisation")
+        ),
     ),
     Topic(
         "nlu_fallback",
@@ -257,12 +261,37 @@ def answer(session: Session, clock: Clock, topic: Topic, asked: Asked) -> Answer
     result = topic.compose(session, clock, replace(asked, audience=served))
     if served != audience:
         result.text = f"{_FOR[served]}: {result.text}"
+    result.text = _with_pharmacy_line(session, clock, topic, asked, audience, result.text)
     # Stored prose inside an answer (rule texts, staff wording, status notes) never gives
     # the number of a channel that is down: the last check, in one place for every view.
     result.text = mentions.present(session, result.text)
     result.topic = topic.key
     result.audience = audience
     return result
+
+
+#: Topics whose own answer already routes a prescription question (or must not route one).
+_ROUTES_PRESCRIPTIONS = {"pharmacy", "part_d", "prior_auth", "out_of_scope", "nlu_fallback"}
+
+
+def _with_pharmacy_line(
+    session: Session, clock: Clock, topic: Topic, asked: Asked, audience: str, text: str
+) -> str:
+    """A message about a prescription gets the working pharmacy route, whatever its topic.
+
+    "CVS couldn't run my card, are your systems down?" is an outage question, but the person
+    needs the pharmacy line too.
+    """
+    if asked.entities.get("service_category") != "pharmacy" or topic.key in _ROUTES_PRESCRIPTIONS:
+        return text
+    usable = routing.offer(session, BY_KEY["pharmacy"].route, audience).usable
+    if not usable or usable[0].contact in text:
+        return text
+    line = sentence("For prescriptions, " + how_to_reach(usable[0]))
+    stamp = checked(clock)
+    if text.endswith(stamp):  # keep "(Checked …)" last
+        return f"{text[: -len(stamp)]}{line} {stamp}"
+    return f"{text} {line}"
 
 
 def for_intent(

@@ -156,3 +156,28 @@ def test_therapy_question_with_its_details_is_decided_not_asked_again(sqlite_sto
     text = ask(sqlite_store, "therapy_prior_auth", "provider", **found)
     assert "whether the provider is in our network" not in text
     assert "December 5, 2023" in text
+
+
+@pytest.mark.parametrize("key", ["outage_status", "claims", "contact", "email_followup"])
+def test_a_prescription_question_gets_the_working_pharmacy_line_whatever_its_topic(
+    sqlite_store: Store, key: str
+) -> None:
+    """ "CVS couldn't run my card, is your system down?" needs the pharmacy line too."""
+    text = ask(sqlite_store, key, service_category="pharmacy")
+    assert "(877) 493-1947" in text, text
+    assert text.endswith(")") and text.count("(Checked") == 1
+    with sqlite_store.begin("ops") as s:
+        channels.set_status(s, "vermont_blue_rx", "down", "Vendor phone outage.")
+    text = ask(sqlite_store, key, service_category="pharmacy")
+    assert "493-1947" not in text, text
+
+
+def test_the_pharmacy_line_is_not_added_where_it_does_not_belong(sqlite_store: Store) -> None:
+    assert "493-1947" not in ask(sqlite_store, "claims")
+    assert "493-1947" not in ask(sqlite_store, "out_of_scope", service_category="pharmacy")
+
+
+def test_another_organisations_question_is_named_as_theirs(sqlite_store: Store) -> None:
+    text = ask(sqlite_store, "out_of_scope", organisation="AT&T")
+    assert text.startswith("That sounds like a question for AT&T"), text
+    assert "health plan" in text

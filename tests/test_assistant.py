@@ -184,3 +184,26 @@ def test_conversations_are_kept_in_the_postgres_tracker_store(assistant: Assista
     finally:
         engine.dispose()
     assert "e2e-1" in senders
+
+
+def test_delete_my_chat_deletes_the_stored_conversation(assistant: Assistant) -> None:
+    """The member asks; the conversation leaves the PostgreSQL tracker store, and they're told."""
+    from sqlalchemy import create_engine, text
+
+    assistant.ask("where can I see my claims?", "e2e-forget")
+    assistant.ask("is the pharmacy line working?", "e2e-other")
+    tracker_db = assistant.env["BOT_TRACKER_DB"]
+    engine = create_engine(f"postgresql://postgres@127.0.0.1:5432/{tracker_db}", future=True)
+    count = text("SELECT count(*) FROM events WHERE sender_id = :s")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(count, {"s": "e2e-forget"}).scalar() > 0
+        reply = " ".join(assistant.ask("please delete this chat, I typed my id", "e2e-forget"))
+        assert "deleted this conversation" in reply, reply
+        with engine.connect() as conn:
+            assert conn.execute(count, {"s": "e2e-forget"}).scalar() == 0
+            assert conn.execute(count, {"s": "e2e-other"}).scalar() > 0  # only theirs
+        again = " ".join(assistant.ask("what's the pharmacy number?", "e2e-forget"))
+        assert "(877) 493-1947" in again  # a new conversation starts normally
+    finally:
+        engine.dispose()

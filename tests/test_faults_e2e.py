@@ -72,6 +72,18 @@ def test_identifiers_never_reach_the_tracker_or_the_logs(assistant: Assistant) -
     assert "<ssn>" in tracker
 
 
+def test_delete_my_chat_in_the_embedded_tracker_store(assistant: Assistant) -> None:
+    assistant.ask("my ssn is 123-45-6789, where are my claims?", "faults-forget")
+    reply = " ".join(assistant.ask("delete my chat", "faults-forget"))
+    assert "deleted this conversation" in reply, reply
+    url = (
+        f"http://127.0.0.1:{assistant.rasa_port}/conversations/faults-forget/tracker?token={TOKEN}"
+    )
+    with urllib.request.urlopen(url, timeout=10) as response:
+        tracker = response.read().decode()
+    assert "claims" not in tracker and "delete my chat" not in tracker
+
+
 def test_action_server_down_still_answers_from_the_last_known_routing(
     assistant: Assistant,
 ) -> None:

@@ -143,3 +143,24 @@ def test_emergency_words_in_a_claims_question_get_the_line_first_then_the_answer
     )
     assert replies[0].startswith("If anyone needs help right now, call 911")
     assert "Member Resource Center" in " ".join(replies[1:])
+
+
+# Issue 11's reports: understanding off the script.
+
+
+def test_another_utilitys_bill_is_not_our_premium(assistant: Assistant) -> None:
+    reply = say(assistant, "how do I pay my electric bill to Green Mountain Power")
+    assert "question for Green Mountain Power" in reply, reply
+    assert "premium" not in reply.lower()
+
+
+def test_a_phone_carriers_outage_is_not_ours(assistant: Assistant) -> None:
+    reply = say(assistant, "my cell phone has no service, is AT&T having an outage")
+    assert "question for AT&T" in reply, reply
+    assert "Not working:" not in reply
+
+
+def test_a_drug_prior_auth_at_the_pharmacy_gets_the_pharmacy_line(assistant: Assistant) -> None:
+    reply = say(assistant, "I'm at Walgreens and they say the prior auth on my Humira expired")
+    assert "(877) 493-1947" in reply, reply
+    assert "can't help" not in reply

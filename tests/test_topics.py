@@ -27,6 +27,7 @@ def _rules() -> list[dict]:
 
 def test_every_domain_intent_has_exactly_one_definition() -> None:
     declared = [t.intent for t in topics.TOPICS] + list(topics.SMALL_TALK) + list(topics.SAFETY)
+    declared += list(topics.PRIVACY)
     assert len(declared) == len(set(declared)), "an intent is declared twice"
     assert sorted(DOMAIN["intents"]) == sorted(declared)
     assert set(topics.SAFETY) == set(safety.INTENTS)

@@ -8,7 +8,15 @@ from bot.answers.core import Answer, route_answer
 from bot.clock import Clock
 
 
-def out_of_scope(session: Session, clock: Clock, audience: str = "member") -> Answer:
+def out_of_scope(
+    session: Session, clock: Clock, audience: str = "member", organisation: str | None = None
+) -> Answer:
+    """The honest answer; when the message named another company, say it is theirs to answer."""
+    lead = (
+        [f"That sounds like a question for {organisation}: please contact them directly."]
+        if organisation
+        else None
+    )
     return route_answer(
         session,
         clock,
@@ -18,6 +26,7 @@ def out_of_scope(session: Session, clock: Clock, audience: str = "member") -> An
         "Sorry, I can't help with that here: I answer questions about your health plan and our "
         "current service status. For anything else about your plan, {action}",
         mention_down=False,
+        lead=lead,
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import validation
+from bot.db import for_change
 from bot.errors import NotFound
 from bot.models import Channel
 from bot.services import mentions
@@ -17,8 +18,14 @@ def list_channels(session: Session) -> list[Channel]:
     return list(session.scalars(select(Channel).order_by(Channel.key)))
 
 
-def get_channel(session: Session, key: str) -> Channel:
-    channel = session.scalar(select(Channel).where(Channel.key == key))
+def find_channel(session: Session, key: str, *, lock: bool = False) -> Channel | None:
+    """The channel, or None; ``lock``: it is about to be changed (see :func:`db.for_change`)."""
+    query = select(Channel).where(Channel.key == key)
+    return session.scalar(for_change(query) if lock else query)
+
+
+def get_channel(session: Session, key: str, *, lock: bool = False) -> Channel:
+    channel = find_channel(session, key, lock=lock)
     if channel is None:
         raise NotFound("channel", key, [c.key for c in list_channels(session)])
     return channel
@@ -26,7 +33,7 @@ def get_channel(session: Session, key: str) -> Channel:
 
 def set_status(session: Session, key: str, status: str, note: str | None = None) -> Channel:
     """Mark a channel up, degraded or down; the note says why (shown to people)."""
-    channel = get_channel(session, key)
+    channel = get_channel(session, key, lock=True)
     channel.status = validation.channel_status(status)
     channel.status_note = validation.text("note", note, max_len=1000, required=False)
     return channel
@@ -36,7 +43,7 @@ def upsert_channel(session: Session, data: dict[str, Any]) -> Channel:
     """Create or replace a channel; texts are linked afresh if how it is named changed."""
     key = validation.key("key", data.get("key"))
     kind = validation.channel_kind(data.get("kind"))
-    channel = session.scalar(select(Channel).where(Channel.key == key))
+    channel = find_channel(session, key, lock=True)
     before = None
     if channel is None:
         channel = Channel(key=key)

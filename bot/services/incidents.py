@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import validation
+from bot.db import for_change
 from bot.errors import Conflict, Invalid, NotFound
 from bot.models import DataFreshness, Incident, IncidentUpdate
 from bot.services import mentions, texts
@@ -27,8 +28,10 @@ def list_incidents(session: Session, *, include_resolved: bool = True) -> list[I
     return list(session.scalars(query))
 
 
-def get_incident(session: Session, key: str) -> Incident:
-    incident = session.scalar(select(Incident).where(Incident.key == key))
+def get_incident(session: Session, key: str, *, lock: bool = False) -> Incident:
+    """The incident; ``lock``: it (or its timeline or freshness notes) is about to change."""
+    query = select(Incident).where(Incident.key == key)
+    incident = session.scalar(for_change(query) if lock else query)
     if incident is None:
         raise NotFound("incident", key, [i.key for i in list_incidents(session)])
     return incident
@@ -75,13 +78,13 @@ def open_incident(session: Session, data: dict[str, Any], now: datetime) -> Inci
 
 
 def update_incident(session: Session, key: str, data: dict[str, Any], now: datetime) -> Incident:
-    incident = get_incident(session, key)
+    incident = get_incident(session, key, lock=True)
     _apply(session, incident, data, now)
     return incident
 
 
 def resolve(session: Session, key: str, now: datetime, note: str | None = None) -> Incident:
-    incident = get_incident(session, key)
+    incident = get_incident(session, key, lock=True)
     if incident.status == "resolved":
         raise Conflict(f"incident {key!r} is already resolved")
     incident.status = "resolved"
@@ -108,7 +111,7 @@ def post_update(
     Refused if it calls a channel working that is down right now, unless ``historic``
     (an entry replayed as it was posted then, e.g. by the scenario loader).
     """
-    incident = get_incident(session, key)
+    incident = get_incident(session, key, lock=True)
     text = validation.text("body", body, max_len=4000)
     if not historic:
         mentions.refuse_down_claims(session, "body", text)
@@ -126,7 +129,7 @@ def set_freshness(
     current_through: Any,
     note: str | None = None,
 ) -> DataFreshness:
-    incident = get_incident(session, key)
+    incident = get_incident(session, key, lock=True)  # its freshness notes change with it
     system = validation.key("system", system)
     row = next((f for f in incident.freshness if f.system == system), None)
     if row is None:

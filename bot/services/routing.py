@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import validation
+from bot.db import lock_name
 from bot.errors import Invalid, NotFound
 from bot.models import Channel, Route
 from bot.services.channels import get_channel
@@ -75,21 +76,37 @@ def offer(session: Session, topic: str, audience: str) -> Offer:
     return Offer(topic=topic, audience=audience, ordered=channels)
 
 
+def _stored(session: Session, topic: str, audience: str) -> list[Route]:
+    return list(
+        session.scalars(select(Route).where(Route.topic == topic, Route.audience == audience))
+    )
+
+
+def route_version(session: Session, topic: str, audience: str, *, lock: bool = False) -> int | None:
+    """The version of one topic/audience's stored list (None: it has none of its own).
+
+    A list is replaced row by row, so its version is carried by all of its rows; ``lock``
+    holds off other writers of the list until this transaction ends.
+    """
+    if lock:
+        lock_name(session, f"route/{topic}/{audience}")
+    versions = [r.version for r in _stored(session, topic, audience)]
+    return max(versions) if versions else None
+
+
 def set_route(session: Session, topic: str, audience: str, channel_keys: list[str]) -> list[Route]:
-    """Replace the ordered channel list of one topic/audience."""
+    """Replace the ordered channel list of one topic/audience (its version goes up by one)."""
     validation.key("topic", topic)
     validation.audience(audience)
     if not channel_keys:
         raise Invalid("channels", "give at least one channel")
     channels = [get_channel(session, k) for k in channel_keys]
-    existing = list(
-        session.scalars(select(Route).where(Route.topic == topic, Route.audience == audience))
-    )
-    for route in existing:
+    version = (route_version(session, topic, audience, lock=True) or 0) + 1
+    for route in _stored(session, topic, audience):
         session.delete(route)
     session.flush()
     routes = [
-        Route(topic=topic, audience=audience, position=i, channel=c)
+        Route(topic=topic, audience=audience, position=i, channel=c, version=version)
         for i, c in enumerate(channels, start=1)
     ]
     session.add_all(routes)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import validation
+from bot.db import for_change
 from bot.errors import Invalid, NotFound
 from bot.models import DateRule
 from bot.services import mentions
@@ -17,8 +18,9 @@ def list_rules(session: Session) -> list[DateRule]:
     return list(session.scalars(select(DateRule).order_by(DateRule.key)))
 
 
-def find_rule(session: Session, key: str) -> DateRule | None:
-    return session.scalar(select(DateRule).where(DateRule.key == key))
+def find_rule(session: Session, key: str, *, lock: bool = False) -> DateRule | None:
+    query = select(DateRule).where(DateRule.key == key)
+    return session.scalar(for_change(query) if lock else query)
 
 
 def get_rule(session: Session, key: str) -> DateRule:
@@ -30,7 +32,7 @@ def get_rule(session: Session, key: str) -> DateRule:
 
 def upsert_rule(session: Session, data: dict[str, Any]) -> DateRule:
     key = validation.key("key", data.get("key"))
-    rule = find_rule(session, key)
+    rule = find_rule(session, key, lock=True)
     if rule is None:
         rule = DateRule(key=key)
         session.add(rule)

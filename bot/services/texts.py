@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import validation
+from bot.db import for_change
 from bot.errors import Invalid
 from bot.models import AnswerText
 from bot.services import mentions
@@ -22,8 +23,13 @@ def list_texts(session: Session) -> list[AnswerText]:
 
 
 def get_text(session: Session, key: str) -> str | None:
-    row = session.scalar(select(AnswerText).where(AnswerText.key == key))
+    row = find_text(session, key)
     return row.text if row else None
+
+
+def find_text(session: Session, key: str, *, lock: bool = False) -> AnswerText | None:
+    query = select(AnswerText).where(AnswerText.key == key)
+    return session.scalar(for_change(query) if lock else query)
 
 
 def placeholders(template: str) -> set[str]:
@@ -38,7 +44,7 @@ def set_text(session: Session, key: str, text: str) -> AnswerText:
         placeholders(body)
     except ValueError as exc:
         raise Invalid("text", f"has an unbalanced '{{' or '}}': {exc}") from exc
-    row = session.scalar(select(AnswerText).where(AnswerText.key == key))
+    row = find_text(session, key, lock=True)
     if row is None:
         row = AnswerText(key=key, text=body)
         session.add(row)

@@ -10,17 +10,20 @@ from aiohttp import web
 from bot.db import Store
 from bot.web import middleware, openapi, routes
 from bot.web.config import WebConfig
-from bot.web.keys import CONFIG, EXECUTOR, LIMITER, SPEC, STORE
+from bot.web.keys import CONFIG, EXECUTOR, LAST_STATUS, LIMITER, SPEC, STORE
 from bot.web.ratelimit import RateLimiter
+from bot.web.stale import LastStatus
 
-__all__ = ["CONFIG", "EXECUTOR", "LIMITER", "SPEC", "STORE", "init_app"]
+__all__ = ["CONFIG", "EXECUTOR", "LAST_STATUS", "LIMITER", "SPEC", "STORE", "init_app"]
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:
     """Open the store (and its worker threads) on startup; release them on cleanup.
 
     Creating the engine does not connect, so the service starts even while the database
-    is down: /healthz answers, /readyz and the API say 503 until it is back.
+    is down: /healthz and the pages answer, /readyz, /status.json and the API say 503 with
+    Retry-After until it is back, and the first request after that is served (each
+    connection is checked before use), with no restart.
     """
     config = app[CONFIG]
     store = Store.create(config.database_url, config.clock)
@@ -42,9 +45,13 @@ def init_app(config: WebConfig) -> web.Application:
     )
     app[CONFIG] = config
     app[LIMITER] = RateLimiter(
-        config.writes_per_minute_per_token, config.writes_per_minute_per_ip, config.monotonic
+        config.writes_per_minute_per_token,
+        config.writes_per_minute_per_ip,
+        config.monotonic,
+        failures_per_ip=config.auth_failures_per_minute_per_ip,
     )
     app[SPEC] = openapi.load()
+    app[LAST_STATUS] = LastStatus()
     app.cleanup_ctx.append(store_context)
     routes.setup(app)
     return app

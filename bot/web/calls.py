@@ -15,7 +15,10 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from bot.web import preconditions
+from bot.web.errors import ApiError
 from bot.web.keys import CONFIG, EXECUTOR, STORE
+from bot.web.preconditions import Target
 
 T = TypeVar("T")
 
@@ -41,20 +44,27 @@ async def write(
     request: web.Request,
     change: Callable[[Session, datetime], Any],
     present: Callable[[Any], T],
+    target: Target | None = None,
 ) -> T:
     """One transaction as the request's token (audited under its name).
 
-    ``present`` turns the result into JSON after a flush, so it sees the audited
-    ``updated_at``/``updated_by`` and the transaction has not yet been committed
-    (any failure, in the change or in presenting it, rolls everything back).
+    With ``If-Match``, the ``target`` record's version is checked first, in the same
+    transaction (412 if it moved on). ``present`` turns the result into JSON after a
+    flush, so it sees the audited ``updated_at``/``updated_by``/``version`` and the
+    transaction has not yet been committed (any failure, in the change or in presenting
+    it, rolls everything back). A version conflict re-runs the whole unit from a fresh read.
     """
     store = request.app[STORE]
     actor = request["token_name"]
+    wanted = preconditions.parse_if_match(request.headers.get("If-Match"))
 
-    def unit() -> T:
-        with store.begin(actor) as session:
-            result = change(session, session.info["now"])
-            session.flush()
-            return present(result)
+    def unit(session: Session) -> T:
+        if wanted is not None:
+            if target is None:
+                raise ApiError(412, "If-Match is not supported here", field="If-Match")
+            preconditions.check(wanted, target, session)
+        result = change(session, session.info["now"])
+        session.flush()
+        return present(result)
 
-    return await run(request.app, unit)
+    return await run(request.app, lambda: store.change(actor, unit))

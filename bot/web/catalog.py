@@ -16,6 +16,7 @@ from bot.services import routing, rules, texts
 from bot.web import bodies, calls, serialize
 from bot.web.auth import any_role, editor
 from bot.web.bodies import BOOLEAN, OBJECT, OPTIONAL_DATE, OPTIONAL_STRING, STRING, STRINGS
+from bot.web.preconditions import Target, record
 
 CHANNEL_FIELDS = {
     "key": STRING,
@@ -50,6 +51,17 @@ def _same_key(data: dict[str, Any], key: str) -> None:
         raise Invalid("key", "must match the key in the URL (keys cannot be renamed)")
 
 
+def _version_of(row: Any) -> int | None:
+    return None if row is None else int(row.version)
+
+
+def _channel(key: str) -> Target:
+    return Target(
+        f"channel {key!r}",
+        lambda s: _version_of(channel_service.find_channel(s, key, lock=True)),
+    )
+
+
 # --- channels ---------------------------------------------------------------------------------
 
 
@@ -67,7 +79,7 @@ async def get_channel(request: web.Request) -> web.Response:
     row = await calls.read(
         request, lambda s, _now: serialize.channel(channel_service.get_channel(s, key))
     )
-    return web.json_response(row)
+    return record(row)
 
 
 @editor
@@ -79,8 +91,9 @@ async def put_channel(request: web.Request) -> web.Response:
         request,
         lambda s, _now: channel_service.upsert_channel(s, {**data, "key": key}),
         serialize.channel,
+        _channel(key),
     )
-    return web.json_response(row)
+    return record(row)
 
 
 @editor
@@ -91,8 +104,9 @@ async def set_channel_status(request: web.Request) -> web.Response:
         request,
         lambda s, _now: channel_service.set_status(s, key, data["status"], data.get("note")),
         serialize.channel,
+        _channel(key),
     )
-    return web.json_response(row)
+    return record(row)
 
 
 # --- routes -----------------------------------------------------------------------------------
@@ -100,8 +114,8 @@ async def set_channel_status(request: web.Request) -> web.Response:
 
 def _route(session: Session, topic: str, audience: str) -> dict[str, Any]:
     offer = routing.offer(session, topic, audience)
-    fallback = not routing.route_channels(session, topic, audience)
-    return serialize.offer(offer, fallback=fallback)
+    version = routing.route_version(session, topic, audience)
+    return serialize.offer(offer, fallback=version is None, version=version)
 
 
 @any_role
@@ -109,13 +123,13 @@ async def get_route(request: web.Request) -> web.Response:
     topic = bodies.path_key(request, "topic", "topic")
     audience = validation.audience(bodies.query_text(request, "audience", "member"))
     row = await calls.read(request, lambda s, _now: _route(s, topic, audience))
-    return web.json_response(row)
+    return record(row)
 
 
 @editor
 async def put_route(request: web.Request) -> web.Response:
     topic = bodies.new_key("topic", request.match_info["topic"])
-    audience = request.match_info["audience"]
+    audience = validation.audience(request.match_info["audience"])
     data = await bodies.json_body(request, ROUTE_FIELDS, required=("channels",))
 
     def change(s: Session, _now: Any) -> dict[str, Any]:
@@ -126,8 +140,12 @@ async def put_route(request: web.Request) -> web.Response:
         s.flush()
         return _route(s, topic, audience)
 
-    row = await calls.write(request, change, lambda result: result)
-    return web.json_response(row)
+    target = Target(
+        f"the {topic!r} route for {audience}s",
+        lambda s: routing.route_version(s, topic, audience, lock=True),
+    )
+    row = await calls.write(request, change, lambda result: result, target)
+    return record(row)
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -146,10 +164,11 @@ async def put_rule(request: web.Request) -> web.Response:
     key = bodies.new_key("key", request.match_info["key"])
     data = await bodies.json_body(request, RULE_FIELDS)
     _same_key(data, key)
+    target = Target(f"rule {key!r}", lambda s: _version_of(rules.find_rule(s, key, lock=True)))
     row = await calls.write(
-        request, lambda s, _now: rules.upsert_rule(s, {**data, "key": key}), serialize.rule
+        request, lambda s, _now: rules.upsert_rule(s, {**data, "key": key}), serialize.rule, target
     )
-    return web.json_response(row)
+    return record(row)
 
 
 # --- texts ------------------------------------------------------------------------------------
@@ -185,7 +204,8 @@ async def put_text(request: web.Request) -> web.Response:
     key = bodies.new_key("key", request.match_info["key"])
     data = await bodies.json_body(request, TEXT_FIELDS, required=("text",))
     check_template(data["text"])
+    target = Target(f"text {key!r}", lambda s: _version_of(texts.find_text(s, key, lock=True)))
     row = await calls.write(
-        request, lambda s, _now: texts.set_text(s, key, data["text"]), serialize.text
+        request, lambda s, _now: texts.set_text(s, key, data["text"]), serialize.text, target
     )
-    return web.json_response(row)
+    return record(row)

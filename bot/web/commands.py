@@ -11,6 +11,8 @@ import logging
 import sys
 from typing import Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from bot import migrate
 from bot.config import Settings
 from bot.db import Store
@@ -76,13 +78,31 @@ def _access_log_to_stdout() -> None:
     access.propagate = False
 
 
+def _check_store_before_serving(settings: Settings) -> None:
+    """Refuse an unmigrated store (a mistake to fix); start without a reachable one.
+
+    A database that is down is an outage to ride out: the service answers /healthz and the
+    pages, says 503 with Retry-After for what needs the store, and serves as soon as the
+    database is back. Refusing to start would leave `bot run` restarting it in a loop.
+    """
+    try:
+        _open_store(settings).dispose()
+    except (OperationalError, InterfaceError):
+        print(
+            "bot serve: the store is unreachable; starting anyway (503 with Retry-After "
+            "until it is back)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from bot.web.app import init_app
     from bot.web.config import WebConfig
 
-    _open_store(settings).dispose()  # refuse to start on an unmigrated store
+    _check_store_before_serving(settings)
     _access_log_to_stdout()
     app = init_app(WebConfig.from_settings(settings))
     print(f"operations API on http://{args.host}:{args.port}", file=sys.stderr, flush=True)

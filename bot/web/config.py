@@ -19,6 +19,8 @@ class WebConfig:
     cors_origins: tuple[str, ...] = ()
     writes_per_minute_per_token: int = 30
     writes_per_minute_per_ip: int = 60
+    #: Requests without a valid token, per client address (past it: 429 for them only).
+    auth_failures_per_minute_per_ip: int = 30
     #: Largest accepted request body; larger ones get 413 before we parse them.
     client_max_size: int = 64 * 1024
     #: Longer than the store's own connect/statement timeouts, so the database gives up
@@ -32,6 +34,9 @@ class WebConfig:
     public_rasa_url: str = "http://127.0.0.1:5005"
     #: Injectable for the rate limiter, so tests advance time without sleeping.
     monotonic: Callable[[], float] = time.monotonic
+    #: While the store is down, /status.json serves its last good document, marked stale,
+    #: for at most this long (store-clock seconds, like the chat's last known routing).
+    stale_status_max_age: float = 24 * 3600
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebConfig:
@@ -41,7 +46,9 @@ class WebConfig:
             cors_origins=tuple(settings.cors_origins),
             writes_per_minute_per_token=settings.api_writes_per_minute,
             writes_per_minute_per_ip=settings.api_writes_per_minute_per_ip,
+            auth_failures_per_minute_per_ip=settings.api_auth_failures_per_minute_per_ip,
             rasa_url=settings.rasa_url,
             rasa_token=settings.rasa_token,
             public_rasa_url=settings.public_rasa_url,
+            stale_status_max_age=settings.snapshot_max_age_seconds,
         )

@@ -22,6 +22,7 @@ from bot.web.bodies import (
     STRING,
     STRINGS,
 )
+from bot.web.preconditions import Target, etag_header, record
 
 T = TypeVar("T")
 
@@ -60,6 +61,22 @@ def _channels_named(change: Callable[[Session, Any], T]) -> Callable[[Session, A
     return wrapped
 
 
+def _incident(key: str) -> Target:
+    """An incident's own fields; its timeline entries and freshness notes have versions too."""
+    return Target(
+        f"incident {key!r}", lambda s: int(service.get_incident(s, key, lock=True).version)
+    )
+
+
+def _freshness(key: str, system: str) -> Target:
+    def version(session: Session) -> int | None:
+        incident = service.get_incident(session, key, lock=True)
+        row = next((f for f in incident.freshness if f.system == system), None)
+        return None if row is None else int(row.version)
+
+    return Target(f"the {system!r} freshness note of incident {key!r}", version)
+
+
 @any_role
 async def list_incidents(request: web.Request) -> web.Response:
     include_resolved = bodies.query_bool(request, "include_resolved", True)
@@ -79,7 +96,7 @@ async def get_incident(request: web.Request) -> web.Response:
     row = await calls.read(
         request, lambda s, _now: serialize.incident(service.get_incident(s, key))
     )
-    return web.json_response(row)
+    return record(row)
 
 
 @editor
@@ -92,7 +109,12 @@ async def create_incident(request: web.Request) -> web.Response:
         serialize.incident,
     )
     return web.json_response(
-        row, status=201, headers={"Location": f"/api/incidents/{quote(row['key'], safe='')}"}
+        row,
+        status=201,
+        headers={
+            "Location": f"/api/incidents/{quote(row['key'], safe='')}",
+            **etag_header(row),
+        },
     )
 
 
@@ -104,8 +126,9 @@ async def patch_incident(request: web.Request) -> web.Response:
         request,
         _channels_named(lambda s, now: service.update_incident(s, key, data, now)),
         serialize.incident,
+        _incident(key),
     )
-    return web.json_response(row)
+    return record(row)
 
 
 @editor
@@ -117,8 +140,9 @@ async def resolve_incident(request: web.Request) -> web.Response:
         request,
         lambda s, now: service.resolve(s, key, now, note.strip() or None),
         serialize.incident,
+        _incident(key),
     )
-    return web.json_response(row)
+    return record(row)
 
 
 @editor
@@ -131,8 +155,9 @@ async def post_update(request: web.Request) -> web.Response:
             s, key, data["body"], now, public=data.get("public", True)
         ),
         serialize.timeline_entry,
+        _incident(key),
     )
-    return web.json_response(row, status=201)
+    return record(row, status=201)
 
 
 @editor
@@ -146,5 +171,6 @@ async def put_freshness(request: web.Request) -> web.Response:
             s, key, system, data["label"], data["current_through"], data.get("note")
         ),
         serialize.freshness,
+        _freshness(key, system),
     )
-    return web.json_response(row)
+    return record(row)

@@ -10,10 +10,13 @@ from aiohttp import web
 from bot.db import Store
 from bot.web.config import WebConfig
 from bot.web.ratelimit import RateLimiter
+from bot.web.stale import LastStatus
 
 CONFIG = web.AppKey("config", WebConfig)
 STORE = web.AppKey("store", Store)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 LIMITER = web.AppKey("limiter", RateLimiter)
+#: The last /status.json document read from the store (served, marked stale, while it is down).
+LAST_STATUS = web.AppKey("last_status", LastStatus)
 #: The OpenAPI document: ``{"text": <yaml>, "data": <parsed>}``.
 SPEC = web.AppKey("spec", dict[str, Any])

@@ -1,4 +1,5 @@
-"""Request ids, the JSON access log, and turning every failure into a JSON error body."""
+"""Request ids, the JSON access log, turning every failure into a JSON error body, and the
+headers every JSON answer carries."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import (
     TimeoutError as PoolTimeout,
 )
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.errors import Conflict, Invalid, NotFound, StoreError
 from bot.web.errors import CODES, ApiError, error_response, from_api_error
@@ -53,6 +55,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
         status = response.status
         response.headers["X-Request-ID"] = rid
+        json_headers(response)
         return response
     except asyncio.CancelledError:
         status = 499  # the client went away
@@ -111,7 +114,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             "the store is unavailable right now; try again shortly",
             headers={"Retry-After": RETRY_AFTER},
         )
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         return error_response(409, "the change conflicts with another one; reload and retry")
     except DataError:
         return error_response(422, "a value does not fit the store")
@@ -120,3 +123,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(
             500, f"internal error; quote request id {request['request_id']} when reporting it"
         )
+
+
+def json_headers(response: web.StreamResponse) -> None:
+    """Nothing is sniffed as another type, and JSON is never cached unless its handler says
+    so (/status.json does; API answers hold internal data and must not sit in a cache)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type == "application/json":
+        response.headers.setdefault("Cache-Control", "no-store")

@@ -19,7 +19,8 @@ from bot.services import channels as channel_service
 from bot.services import mentions
 from bot.web import calls
 from bot.web.errors import error_response
-from bot.web.keys import CONFIG, SPEC, STORE
+from bot.web.keys import CONFIG, LAST_STATUS, SPEC, STORE
+from bot.web.middleware import RETRY_AFTER, UNAVAILABLE
 from bot.web.serialize import day, iso
 
 STATUS_CACHE_CONTROL = "public, max-age=15"
@@ -147,8 +148,28 @@ def cors_headers(request: web.Request) -> dict[str, str]:
     return headers
 
 
+def stale_status(request: web.Request) -> web.Response | None:
+    """The last good document, marked stale and never cached, if there is a usable one."""
+    now = request.app[STORE].clock.now()
+    kept = request.app[LAST_STATUS].usable(now, request.app[CONFIG].stale_status_max_age)
+    if kept is None:
+        return None
+    document, read_at = kept
+    body = {"generated_at": iso(now), **document, "stale": True, "checked_at": iso(read_at)}
+    headers = {**cors_headers(request), "Cache-Control": "no-store", "Retry-After": RETRY_AFTER}
+    return web.json_response(body, headers=headers)
+
+
 async def status_json(request: web.Request) -> web.StreamResponse:
-    document, updated = await calls.read(request, status_document)
+    try:
+        document, updated = await calls.read(request, status_document)
+    except UNAVAILABLE:
+        stale = stale_status(request)
+        if stale is None:
+            raise  # 503 with Retry-After, like every read that needs the store
+        log.warning("request %s: the store is unavailable; status is stale", request["request_id"])
+        return stale
+    request.app[LAST_STATUS].keep(document, request.app[STORE].clock.now())
     etag = etag_of(document)
     headers = {
         **cors_headers(request),

@@ -1,4 +1,5 @@
-"""In-process token buckets for writes: one per API token, one per client address.
+"""In-process token buckets: writes per API token and per client address (charged only
+once the token is known to be good), and failed sign-ins per client address.
 
 In-process is enough for one server process; behind several, each process has its own
 budget (the limit is then per process, which still stops a runaway script).
@@ -65,12 +66,25 @@ class TokenBucket:
 
 
 class RateLimiter:
-    def __init__(self, per_token: int, per_ip: int, monotonic: Callable[[], float]) -> None:
+    """Separate budgets, so a stranger's bad guesses never spend an editor's write budget."""
+
+    def __init__(
+        self,
+        per_token: int,
+        per_ip: int,
+        monotonic: Callable[[], float],
+        failures_per_ip: int = 30,
+    ) -> None:
         self.per_token = TokenBucket(per_token, monotonic)
         self.per_ip = TokenBucket(per_ip, monotonic)
+        self.failures_per_ip = TokenBucket(failures_per_ip, monotonic)
 
     def check_ip(self, address: str) -> float:
         return self.per_ip.take(address)
 
     def check_token(self, name: str) -> float:
         return self.per_token.take(name)
+
+    def check_failure(self, address: str) -> float:
+        """Charge one request without a valid token to its address."""
+        return self.failures_per_ip.take(address)

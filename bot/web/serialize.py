@@ -28,7 +28,8 @@ def day(value: date | None) -> str | None:
 
 
 def _tracked(row: Any) -> dict[str, Any]:
-    return {"updated_at": iso(row.updated_at), "updated_by": row.updated_by}
+    """Who changed it last and when, and its version (what If-Match names)."""
+    return {"updated_at": iso(row.updated_at), "updated_by": row.updated_by, "version": row.version}
 
 
 def channel(c: Channel) -> dict[str, Any]:
@@ -84,12 +85,14 @@ def incident(i: Incident) -> dict[str, Any]:
     }
 
 
-def offer(o: Offer, *, fallback: bool) -> dict[str, Any]:
+def offer(o: Offer, *, fallback: bool, version: int | None) -> dict[str, Any]:
+    """``version``: of the topic's own stored list for the audience (None when it has none)."""
     usable = {c.key for c in o.usable}
     return {
         "topic": o.topic,
         "audience": o.audience,
         "fallback": fallback,
+        "version": version,
         "channels": [
             {
                 "position": position,

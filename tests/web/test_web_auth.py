@@ -1,4 +1,5 @@
-"""Tokens and roles: 401 and 403 change nothing; write budgets per token and per address."""
+"""Tokens and roles: 401 and 403 change nothing; write budgets per token and per address,
+and a separate budget per address for requests without a valid token."""
 
 from __future__ import annotations
 
@@ -107,20 +108,64 @@ async def test_writes_are_limited_per_token(
     assert (await client.post(url, json=body, headers=api_tokens.as_editor)).status == 200
 
 
-async def test_writes_are_limited_per_address_even_without_a_token(
-    make_client: ClientFactory, api_tokens: Tokens, monotonic: FakeMonotonic
+async def test_writes_are_limited_per_address_once_the_token_is_good(
+    make_client: ClientFactory, api_tokens: Tokens, monotonic: FakeMonotonic, store: Store
 ) -> None:
+    with store.begin("test-admin") as s:
+        _, second_editor = tokens.create(s, "lee-editor", "editor", store.clock.now())
     client = await make_client(writes_per_minute_per_ip=2, writes_per_minute_per_token=100)
     url, body = CHANGE
-    assert (await client.post(url, json=body)).status == 401
-    assert (
-        await client.post(url, json=body, headers={"Authorization": "Bearer guess"})
-    ).status == 401
+    for headers in ({}, {"Authorization": "Bearer guess"}, {"Authorization": "Bearer x"}):
+        assert (await client.post(url, json=body, headers=headers)).status == 401  # not charged
+    assert (await client.post(url, json=body, headers=api_tokens.as_editor)).status == 200
+    r = await client.post(url, json={"status": "up"}, headers=Tokens.header(second_editor))
+    assert r.status == 200
+    # Two editors behind one address share its write budget.
     r = await client.post(url, json=body, headers=api_tokens.as_editor)
-    assert (await error_of(r, 429))["message"].endswith("slow down")
+    assert (await error_of(r, 429))["message"] == "too many changes from this address; slow down"
     assert r.headers["Retry-After"] == "30"
     monotonic.advance(30)
     assert (await client.post(url, json=body, headers=api_tokens.as_editor)).status == 200
+
+
+async def test_requests_without_a_valid_token_have_their_own_budget_per_address(
+    make_client: ClientFactory, api_tokens: Tokens, monotonic: FakeMonotonic, store: Store
+) -> None:
+    client = await make_client(auth_failures_per_minute_per_ip=5)
+    url, body = CHANGE
+    guesses = [{}, {"Authorization": "Bearer guess-1"}, {"Authorization": "Bearer guess-2"}]
+    for i in range(5):
+        r = await client.post(url, json=body, headers=guesses[i % 3])
+        assert (await error_of(r, 401))["code"] == "unauthorized"
+    before = snapshot(store)
+    for method, path in (("POST", url), ("GET", "/api/channels")):  # bad reads are guesses too
+        r = await client.request(method, path, json=body, headers={"Authorization": "Bearer g3"})
+        error = await error_of(r, 429)
+        assert error["message"] == "too many requests without a valid token; slow down"
+        assert r.headers["Retry-After"] == "12"  # one every 12 s at 5 per minute
+    assert snapshot(store) == before
+    # The address is not locked out: a good token still reads and writes from it.
+    assert (await client.get("/api/channels", headers=api_tokens.as_agent)).status == 200
+    assert (await client.post(url, json=body, headers=api_tokens.as_editor)).status == 200
+    monotonic.advance(12)
+    await error_of(await client.post(url, json=body), 401)
+
+
+async def test_token_less_posts_cannot_lock_an_editor_out(
+    client: TestClient, api_tokens: Tokens, store: Store
+) -> None:
+    """Default budgets: a hundred token-less writes from one address (more than its write
+    budget of 60 a minute) get 401 then 429, and the editor at that address still writes."""
+    url, _ = CHANGE
+    statuses = []
+    for i in range(100):
+        r = await client.post(url, json={"status": "down", "note": f"guess {i}"})
+        statuses.append(r.status)
+    assert set(statuses) == {401, 429} and statuses[:30] == [401] * 30
+    r = await client.post(url, json={"status": "degraded"}, headers=api_tokens.as_editor)
+    assert r.status == 200, await r.text()
+    with store.read() as s:
+        assert channels.get_channel(s, "part_d_line").status == "degraded"
 
 
 def test_token_bucket_refills_and_bounds_memory() -> None:

@@ -58,3 +58,27 @@ def test_every_operation_documents_its_errors() -> None:
                 assert {"401", "503"} <= codes, (method, path)
             if method in ("put", "post", "patch") and not public:
                 assert {"400", "403", "413", "422", "429"} <= codes, (method, path)
+
+
+def test_every_write_documents_if_match_and_412() -> None:
+    """Writes to a record take If-Match and may answer 412; creating an incident (no record
+    yet to match) documents 412 only; single records carry their version as the ETag."""
+    spec = openapi.load()["data"]
+    if_match = {"$ref": "#/components/parameters/IfMatch"}
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method not in ("put", "post", "patch") or op.get("security") == []:
+                continue
+            assert "412" in op["responses"], (method, path)
+            takes_if_match = if_match in op.get("parameters", [])
+            assert takes_if_match == (op["operationId"] != "createIncident"), (method, path)
+            ok = next(s for s in ("200", "201") if s in op["responses"])
+            assert "ETag" in op["responses"][ok].get("headers", {}), (method, path)
+    operations = {
+        op["operationId"]: op
+        for item in spec["paths"].values()
+        for method, op in item.items()
+        if method in METHODS
+    }
+    for op_id in ("getChannel", "getIncident", "getRoute"):
+        assert "ETag" in operations[op_id]["responses"]["200"]["headers"], op_id

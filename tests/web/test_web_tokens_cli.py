@@ -105,14 +105,19 @@ def test_web_settings_from_the_environment() -> None:
             "BOT_CORS_ORIGINS": " https://status.example.org/, https://ops.example.org ,",
             "BOT_API_WRITES_PER_MINUTE": "10",
             "BOT_API_WRITES_PER_MINUTE_PER_IP": "20",
+            "BOT_API_AUTH_FAILURES_PER_MINUTE_PER_IP": "7",
+            "BOT_SNAPSHOT_MAX_AGE": "900",
         }
     )
     config = WebConfig.from_settings(settings)
     assert config.cors_origins == ("https://status.example.org", "https://ops.example.org")
     assert (config.writes_per_minute_per_token, config.writes_per_minute_per_ip) == (10, 20)
+    assert config.auth_failures_per_minute_per_ip == 7
+    assert config.stale_status_max_age == 900
     defaults = WebConfig.from_settings(Settings.from_env({}))
     assert defaults.cors_origins == ()
     assert (defaults.writes_per_minute_per_token, defaults.writes_per_minute_per_ip) == (30, 60)
+    assert defaults.auth_failures_per_minute_per_ip == 30
     for bad in ("0", "-3", "lots"):
         with pytest.raises(ConfigError, match="BOT_API_WRITES_PER_MINUTE"):
             Settings.from_env({"BOT_API_WRITES_PER_MINUTE": bad})

@@ -1,0 +1,53 @@
+"""The gate on understanding: the trained model on the blind tiers (issue 11's targets).
+
+Only aggregate numbers are asserted and printed: a failure message never lists the blind
+sets' misread messages, so reading a failure does not turn a blind set into development
+data. The floors sit under the scores measured when the release was tuned (see
+docs/nlu-features.md), by about one message in thirty of each set, so a different CPU's
+rounding does not fail CI but a real regression does.
+"""
+
+from __future__ import annotations
+
+import pytest
+from assistant import MODEL
+
+from bot.nlu_tools import tiers
+
+pytestmark = pytest.mark.slow
+
+#: (set, metric, floor or ceiling). Measured at release (frozen set, model of 2026-11-25):
+#: in-scope accuracy 91.7 %, macro-F1 0.956, confidently wrong 1.3 %; near-miss honest
+#: 91.5 %; safety recall 95 / 70 / 75 %; CLINC150 out-of-scope test 97.9 %. Two trainings
+#: of nearly the same data differed by up to 2 points here.
+FLOORS = [
+    ("frozen in-scope", "accuracy", 0.87),
+    ("frozen in-scope", "macro_f1", 0.92),
+    ("frozen in-scope", "confident_wrong", 0.03),  # a ceiling: issue 11 asks for < 2 %
+    ("frozen near-miss", "honest", 0.88),
+    ("frozen safety", "emergency_recall", 0.90),
+    ("frozen safety", "self_harm_recall", 0.60),
+    ("frozen safety", "poisoning_recall", 0.65),
+    ("frozen safety", "false_alarms", 0.04),  # a ceiling
+    ("CLINC150 out-of-scope test", "honest", 0.95),
+]
+CEILINGS = {"confident_wrong", "false_alarms"}
+
+
+@pytest.fixture(scope="module")
+def scored() -> dict[str, dict[str, float]]:
+    assert MODEL.is_file(), "no trained model: run 'make model' (make test does)"
+    chosen = [s for s in tiers.sources() if s.tier in ("frozen blind", "blind (public)")]
+    return {item.source.name: item.metrics for item in tiers.score(MODEL, chosen)}
+
+
+@pytest.mark.parametrize(("name", "metric", "floor"), FLOORS)
+def test_blind_tier_holds(
+    scored: dict[str, dict[str, float]], name: str, metric: str, floor: float
+) -> None:
+    value = scored[name][metric]
+    summary = {k: {m: round(v, 3) for m, v in ms.items()} for k, ms in scored.items()}
+    if metric in CEILINGS:
+        assert value <= floor, summary
+    else:
+        assert value >= floor, summary
