@@ -6,10 +6,7 @@ yes button that carries that intent; otherwise say so honestly and give the best
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import StoreAction, asked_from
@@ -38,20 +35,26 @@ class ActionFallback(StoreAction):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
+        asked = asked_from(tracker)
         guess = best_guess(tracker)
         if guess is None:
-            return await super().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(
-            text=f"I'm not sure I understood. Did you mean: {INTENT_LABELS[guess]}?",
+            return topics.answer(session, clock, topics.BY_INTENT["nlu_fallback"], asked)
+        # A prescription question asked unclearly still gets the working pharmacy line.
+        line = topics.pharmacy_line(session, asked, asked.audience)
+        return answers.Answer(
+            text=" ".join(
+                part
+                for part in (
+                    f"I'm not sure I understood. Did you mean: {INTENT_LABELS[guess]}?",
+                    line,
+                )
+                if part
+            ),
+            topic="nlu_fallback",
+            audience=asked.audience,
             buttons=[
                 {"title": "Yes", "payload": f"/{guess}"},
                 {"title": "No", "payload": "/deny"},
             ],
         )
-        return []
-
-    def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
-        return topics.answer(session, clock, topics.BY_INTENT["nlu_fallback"], asked_from(tracker))

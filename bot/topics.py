@@ -271,7 +271,15 @@ def answer(session: Session, clock: Clock, topic: Topic, asked: Asked) -> Answer
 
 
 #: Topics whose own answer already routes a prescription question (or must not route one).
-_ROUTES_PRESCRIPTIONS = {"pharmacy", "part_d", "prior_auth", "out_of_scope", "nlu_fallback"}
+_ROUTES_PRESCRIPTIONS = {"pharmacy", "part_d", "prior_auth", "out_of_scope"}
+
+
+def pharmacy_line(session: Session, asked: Asked, audience: str) -> str | None:
+    """ "For prescriptions, call …" when the message is about a prescription and a route works."""
+    if asked.entities.get("service_category") != "pharmacy":
+        return None
+    usable = routing.offer(session, BY_KEY["pharmacy"].route, audience).usable
+    return sentence("For prescriptions, " + how_to_reach(usable[0])) if usable else None
 
 
 def _with_pharmacy_line(
@@ -282,12 +290,9 @@ def _with_pharmacy_line(
     "CVS couldn't run my card, are your systems down?" is an outage question, but the person
     needs the pharmacy line too.
     """
-    if asked.entities.get("service_category") != "pharmacy" or topic.key in _ROUTES_PRESCRIPTIONS:
+    line = None if topic.key in _ROUTES_PRESCRIPTIONS else pharmacy_line(session, asked, audience)
+    if line is None or line in text:
         return text
-    usable = routing.offer(session, BY_KEY["pharmacy"].route, audience).usable
-    if not usable or usable[0].contact in text:
-        return text
-    line = sentence("For prescriptions, " + how_to_reach(usable[0]))
     stamp = checked(clock)
     if text.endswith(stamp):  # keep "(Checked …)" last
         return f"{text[: -len(stamp)]}{line} {stamp}"

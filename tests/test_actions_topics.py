@@ -181,6 +181,29 @@ def test_mid_confidence_asks_did_you_mean(sqlite_store: Store) -> None:
     ]
 
 
+def test_an_unclear_prescription_question_still_gets_the_pharmacy_line(
+    sqlite_store: Store,
+) -> None:
+    """ "can I get my kid's amoxicillin refilled early" is unclear, but about a prescription."""
+    tracker = tracker_for(
+        "nlu_fallback",
+        "amoxicillin early?",
+        confidence=0.5,
+        entities=[{"entity": "service_category", "value": "pharmacy"}],
+    )
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.6},
+        {"name": "ask_pharmacy_help", "confidence": 0.5},
+    ]
+    texts_, _ = run_action(ActionFallback(), sqlite_store, tracker)
+    assert texts_[0].startswith("I'm not sure I understood. Did you mean: help with")
+    assert "(877) 493-1947" in texts_[0]
+    with sqlite_store.begin("ops") as s:
+        channels.set_status(s, "vermont_blue_rx", "down", "Vendor phone outage.")
+    texts_, _ = run_action(ActionFallback(), sqlite_store, tracker)
+    assert "493-1947" not in texts_[0]
+
+
 def test_low_confidence_is_honest_and_gives_a_live_channel(sqlite_store: Store) -> None:
     tracker = tracker_for("nlu_fallback", "qwerty", confidence=0.1)
     tracker.latest_message["intent_ranking"] = [
