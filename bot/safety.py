@@ -22,21 +22,45 @@ _SUBSTANCE = (
     r"(?:bleach|detergent|laundry|dishwasher|pods?|cleaner|cleaning|chemicals?|antifreeze|"
     r"pills?|medicine|meds|tablets|batter(?:y|ies)|gasoline|lighter fluid|rat poison|"
     r"weed killer|pesticide|drano|lye|mushrooms?|berries|vitamins|tylenol|acetaminophen|"
-    r"fentanyl|opioids?|oxy\w*|percocet|xanax|sleeping pills|antidepressants?)"
+    r"fentanyl|opioids?|oxy\w*|percocet|xanax|sleeping pills|antidepressants?|gummies|"
+    r"mouthwash|nail polish remover|lamp oil|washer fluid|benadryl)"
 )
 PATTERNS: dict[str, list[str]] = {
     "self_harm": [
-        r"\b(?:kill|hurt|harm|cut|cutting|burn)(?:ing)?\s+(?:my\s*self|myself)\b",
+        r"\b(?:kill|hurt|harm|cut|cutting|burn|shoot|hang|drown|stab)(?:ing)?\s+"
+        r"(?:my\s*self|myself|himself|herself|themselves)\b",
+        r"\b(?:going|gonna|plan\w*|want)\s+to\s+(?:overdose|od)\b",
+        r"\b(?:tired|sick)\s+of\s+(?:being\s+alive|living)\b",
+        r"\bwant\s+(?:it\s+all|everything|my\s+life)\s+to\s+(?:be\s+over|end|stop)\b",
+        r"\b(?:take|taking|swallow\w*)\s+all\s+(?:of\s+)?my\s+(?:pills|meds|medication)\b",
+        r"\b(?:goodbye|suicide)\s+(?:letters?|notes?)\b|\blast\s+message\s+to\s+(?:anyone|everyone)\b",
+        r"\bjump(?:ing)?\s+(?:off|from)\s+(?:the\s+|a\s+)?(?:bridge|roof|building|cliff)\b",
+        r"\bedge\s+of\s+(?:the\s+)?(?:\w+\s+){0,2}(?:roof|bridge|building)\b",
+        r"\bdisappear\s+forever\b|\b(?:never|not)\s+wake\s+up\b",
+        r"\b(?:been|started|is|keeps?)\s+cutting\b(?!\s+(?:back|costs?|checks|coupons|corners))",
+        r"\b(?:won'?t|wont|will\s+not)\s+be\s+(?:around|here|alive)\b",
+        r"\b(?:don'?t|dont)\s+plan\s+on\s+being\s+(?:here|around|alive)\b|\bafter\s+i'?m\s+dead\b",
+        r"\bdriv\w*\s+(?:my\s+car\s+)?into\s+(?:a\s+|the\s+)?(?:tree|wall|traffic|river|lake)\b",
+        r"\b(?:saving|stockpiling|hoarding)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds|oxy\w*|medication)\b",
+        r"\bif\s+i\s+(?:was|were)\s+gone\b|\brather\s+be\s+dead\b",
+        r"\bnoose\b|\brope\s+(?:is\s+)?ready\b",
+        r"\bkms\b|\bslit\w*\s+(?:my|his|her)\s+wrists?\b",
+        r"\bpain\s+to\s+stop\s+(?:permanently|forever)\b",
+        r"\bgave\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b",
+        r"\bgo\s+through\s+with\s+it\b",
+        r"\bwalk\w*\s+into\s+the\s+(?:lake|river|ocean|sea|water)\b",
+        r"\bend\s+(?:things|everything)\b",
+        r"\bgarage\s+with\s+the\s+(?:car|engine)\s+running\b",
         r"\bsuicid\w*",
         r"\b(?:end|ending|take|taking)\s+(?:my|his|her)\s+(?:own\s+)?life\b",
         r"\bend(?:ing)?\s+it\s*(?:all)?\b(?!\s+(?:plan|policy|coverage|membership))",
-        r"\b(?:want|wanna|going|ready)\s+(?:to\s+)?die\b",
+        r"\b(?:wants?|wanted|wnat|wanna|going|ready)\s+(?:to\s+)?die\b",
         r"\b(?:don'?t|do not)\s+want\s+to\s+(?:live|be alive|be here|wake up|exist)\b",
         r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|going on)\b",
         r"\b(?:can'?t|cannot)\s+(?:go on|do this anymore|take it anymore|keep going)\b",
         r"\bself[\s-]?harm\w*",
-        r"\bbetter\s+off\s+(?:dead|without me)\b",
-        r"\bnot\s+worth\s+living\b",
+        r"\bbetter\s+off\s+(?:dead|gone|without me)\b",
+        r"\b(?:not|isn'?t|isnt|ain'?t)\s+worth\s+living\b",
         r"\bgive\s+up\s+on\s+(?:life|living)\b",
     ],
     "poisoning": [
@@ -47,12 +71,30 @@ PATTERNS: dict[str, list[str]] = {
         r"\b(?:took|taken|take|gave|given)\s+(?:him\s+|her\s+|them\s+)?(?:too\s+many|too\s+much|"
         r"a\s+bunch\s+of|all\s+(?:of\s+)?(?:my|her|his|the)|(?:a\s+)?double)"
         r"\s+(?:\w+\s+){0,2}(?:pills|meds|medication|medicine|tablets|doses?|insulin)\b",
-        r"\bdouble\s+dose\b",
+        r"\bdouble\s+dose\b|\bextra\s+dose\b|\bdoubled\s+up\b",
+        r"\b(?:took|taken|gave|given)\s+(?:\w+\s+){0,4}(?:twice|two\s+times)\b",
+        r"\b(?:took|taken|gave|given|swallowed)\b[^.]{0,60}\b(?:by\s+mistake|by\s+accident)\b",
+        r"\baccidentally\s+(?:took|gave|swallowed|drank|ate)\b",
+        r"\binstead\s+of\s+(?:mine|his|hers|his\s+own|her\s+own)\b",
+        r"\b(?:whole\s+bunch|way\s+too\s+many|too\s+many)\s+(?:of\s+)?(?:\w+\s+){0,2}"
+        r"(?:benadryl|xanax|tylenol|advil|pills|meds|gummies|tablets)\b",
+        r"\b[1-9]\d\s+(?:tylenol|advil|ibuprofen|aspirin|pills|tablets)\b",
+        r"\bmix\w*\s+(?:my\s+)?(?:\w+\s+){0,2}(?:with|and)\s+(?:alcohol|wine|beer|cough\s+syrup|"
+        r"ammonia|bleach)\b|\bmix\w*\s+bleach\b",
+        r"\bcarbon\s+monoxide\b|\bgenerator\s+(?:\w+\s+){0,3}(?:basement|garage|inside|indoors)\b",
+        r"\bpill\s+organizer\s+at\s+once\b",
         r"\bwrong\s+(?:pills?|medicine|medication|meds)\b",
     ],
     "emergency": [
         r"\bchest\s+(?:pains?|pressure|tightness|hurts?)\b",
-        r"\bheart\s+attack\b",
+        r"(?<!gave me a )(?<!give me a )\bheart\s+attack\b",
+        r"\bhit\s+(?:his|her|my|their)\s+head\b|\btalking\s+gibberish\b",
+        r"\b(?:left\s+)?arm\s+(?:is\s+|went\s+)?numb\b|\bpain\s+(?:\w+\s+){0,3}(?:jaw|left\s+arm)\b",
+        r"\b(?:can'?t|cannot)\s+walk\s+straight\b|\bgasping\b|\bfoaming\s+at\s+the\s+mouth\b",
+        r"\b(?:got|been|was)\s+(?:stabbed|shot)\b|\bbleeding\s+everywhere\b",
+        r"\b(?:he|she|they)\s+(?:isn'?t|is\s+not|isnt)\s+moving\b",
+        r"\bcan'?t\s+feel\s+(?:my|his|her)\s+legs\b|\bnot\s+responding\s+to\s+(?:me|us)\b",
+        r"\bvomit\w*\s+(?:\w+\s+){0,3}blood\b",
         r"\b(?:having|had|is having)\s+a\s+stroke\b|\bstroke\s+symptoms\b",
         r"\b(?:can'?t|cannot|can not|trouble|hard to|difficulty|struggling to|unable to)\s+"
         r"(?:catch\s+(?:my|his|her)\s+)?breath\w*",
@@ -79,7 +121,7 @@ PATTERNS: dict[str, list[str]] = {
 #: not an emergency now: it gets its own answer, with the emergency line put first.
 BENEFITS_CONTEXT = re.compile(
     r"\b(?:claims?|bills?|billed|billing|eob|explanation of benefits|covered|coverage|cover|"
-    r"copays?|deductible|reimburs\w*|paid|pay for|prior auth\w*|pre-?cert\w*|follow[\s-]?up|"
+    r"copays?|deductible|reimburs\w*|paid|pay for|prior auth\w*|auth|pre-?cert\w*|follow[\s-]?up|"
     r"last\s+(?:year|month|week)|ago|rehab\s+facility|history\s+of)\b",
     re.IGNORECASE,
 )

@@ -158,7 +158,9 @@ def test_therapy_question_with_its_details_is_decided_not_asked_again(sqlite_sto
     assert "December 5, 2023" in text
 
 
-@pytest.mark.parametrize("key", ["outage_status", "claims", "contact", "email_followup", "nlu_fallback"])
+@pytest.mark.parametrize(
+    "key", ["outage_status", "claims", "contact", "email_followup", "nlu_fallback"]
+)
 def test_a_prescription_question_gets_the_working_pharmacy_line_whatever_its_topic(
     sqlite_store: Store, key: str
 ) -> None:

@@ -96,8 +96,35 @@ def test_emergencies_are_recognised(text: str, intent: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # Indirect wording found missing with tests/nlu_dev/safety.yml (development set).
+        ("so tired of being alive and nobody at your company answers", "self_harm"),
+        ("my brother says he wants to die", "self_harm"),
+        ("i wrote a goodbye letter to my kids", "self_harm"),
+        ("been stockpiling my pills, tonight's the night", "self_harm"),
+        ("i won't be around by friday so don't bother", "self_harm"),
+        ("kms honestly", "self_harm"),
+        ("she says she's going to overdose tonight", "self_harm"),
+        ("grandma fell and hit her head and is confused", "emergency"),
+        ("he is gasping and his lips are gray", "emergency"),
+        ("my arm went numb and the pain is going into my jaw", "emergency"),
+        ("I took my blood pressure pill twice this morning", "poisoning"),
+        ("my toddler drank some mouthwash", "poisoning"),
+        ("we have a generator running in the garage and everyone feels sick", "poisoning"),
+        ("I accidentally gave him my insulin", "poisoning"),
+    ],
+)
+def test_indirect_wording_is_still_caught(text: str, intent: str) -> None:
+    assert safety.classify(text) == intent
+
+
+@pytest.mark.parametrize(
     "text",
     [
+        "the hold music nearly gave me a heart attack, when are phones back",
+        "we're cutting back on costs, which plan is cheaper next year",
+        "my claim isn't moving, who can check it",
         "what's the pharmacy phone number",
         "is it urgent to get my prior auth in",
         "do you cover emergency room visits",

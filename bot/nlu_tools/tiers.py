@@ -87,6 +87,12 @@ def sources() -> list[Source]:
             _yaml(TESTS / "nlu_dev" / "realistic.yml"),
         ),
         Source(
+            "safety dev (tests/nlu_dev)",
+            "development",
+            "safety",
+            _yaml(TESTS / "nlu_dev" / "safety.yml"),
+        ),
+        Source(
             "near-miss dev (tests/nlu_dev)",
             "development",
             "labelled",
