@@ -32,6 +32,31 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot import domain_gate, encoder, entities, safety
 
 
+def _decide_intent(message: Message, intent: str) -> None:
+    """A gate's decision: ``intent`` at full confidence, the classifier's guesses kept visible
+    at zero so they can't make the decision look ambiguous to the fallback."""
+    top = {"name": intent, "confidence": 1.0}
+    ranking = [
+        {**r, "confidence": 0.0}
+        for r in message.get(INTENT_RANKING_KEY) or []
+        if r.get("name") != intent
+    ]
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+
+
+def _sentence_vector(message: Message) -> np.ndarray:
+    """The MiniLM vector SentenceEncoder attached to this message (computed once per message)."""
+    for feature in message.features:
+        if (
+            feature.attribute == TEXT
+            and feature.type == FEATURE_TYPE_SENTENCE
+            and feature.origin == SentenceEncoder.ALIAS
+        ):
+            return np.asarray(feature.features[0])
+    return encoder.shared().sentence(message.get(TEXT) or "")
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class SentenceEncoder(DenseFeaturizer, GraphComponent):
     """all-MiniLM-L6-v2 vectors for the message and for each of its tokens.
@@ -50,6 +75,9 @@ class SentenceEncoder(DenseFeaturizer, GraphComponent):
         execution_context: ExecutionContext,
     ) -> SentenceEncoder:
         return cls(config, execution_context.node_name)
+
+    #: Features carry this origin, so SentenceVote can reuse the vector instead of recomputing it.
+    ALIAS = "minilm"
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
@@ -72,9 +100,8 @@ class SentenceEncoder(DenseFeaturizer, GraphComponent):
             ]
             if inside:
                 sequence[row] = states[inside].mean(0)
-        alias = self._identifier
-        message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, alias))
-        message.add_features(Features(sentence[None, :], FEATURE_TYPE_SENTENCE, TEXT, alias))
+        message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, self.ALIAS))
+        message.add_features(Features(sentence[None, :], FEATURE_TYPE_SENTENCE, TEXT, self.ALIAS))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -149,8 +176,7 @@ class SentenceVote(GraphComponent):
         from sklearn.linear_model import LogisticRegression
 
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
-        model = encoder.shared()
-        vectors = np.array([model.sentence(m.get(TEXT)) for m in examples])
+        vectors = np.array([_sentence_vector(m) for m in examples])
         fitted = LogisticRegression(C=16, max_iter=3000).fit(
             vectors, [m.get(INTENT) for m in examples]
         )
@@ -182,18 +208,17 @@ class SentenceVote(GraphComponent):
             vote.weights, vote.bias = saved["weights"], saved["bias"]
         return vote
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        scores = self.weights @ encoder.shared().sentence(text) + self.bias
+    def probabilities(self, vector: np.ndarray) -> dict[str, float]:
+        scores = self.weights @ vector + self.bias
         scores = np.exp(scores - scores.max())
         return dict(zip(self.classes, (scores / scores.sum()).tolist(), strict=True))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text = message.get(TEXT)
-            if not text or not self.classes:
+            if not message.get(TEXT) or not self.classes:
                 continue
             diet = {r["name"]: r["confidence"] for r in message.get(INTENT_RANKING_KEY) or []}
-            vote = self.probabilities(text)
+            vote = self.probabilities(_sentence_vector(message))
             combined = {
                 name: (1 - self.WEIGHT) * diet.get(name, 0.0) + self.WEIGHT * vote.get(name, 0.0)
                 for name in set(diet) | set(vote)
@@ -237,15 +262,8 @@ class DomainGate(GraphComponent):
             other = self.gate.other_named(message.get(TEXT) or "")
             if other is None:
                 continue
-            top = {"name": "out_of_scope", "confidence": 1.0}
-            ranking = [
-                {**r, "confidence": 0.0}
-                for r in message.get(INTENT_RANKING_KEY) or []
-                if r.get("name") != "out_of_scope"
-            ]
+            _decide_intent(message, "out_of_scope")
             found = {"entity": "organisation", "value": other, "extractor": "DomainGate"}
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
             message.set(ENTITIES, [*(message.get(ENTITIES) or []), found], add_to_output=True)
         return messages
 
@@ -284,15 +302,7 @@ class SafetyGate(GraphComponent):
                 found = {"entity": "safety", "value": intent, "extractor": "SafetyGate"}
                 message.set(ENTITIES, [*(message.get(ENTITIES) or []), found], add_to_output=True)
                 continue
-            top = {"name": intent, "confidence": 1.0}
-            # The classifier's guesses stay visible but can't make the gate look ambiguous.
-            ranking = [
-                {**r, "confidence": 0.0}
-                for r in message.get(INTENT_RANKING_KEY) or []
-                if r.get("name") != intent
-            ]
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+            _decide_intent(message, intent)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
