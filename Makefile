@@ -57,7 +57,7 @@ $(MODEL): $(TRAINING_DATA) $(BIN)/.installed
 
 model: $(MODEL) ## Train the model if it is missing or its training data changed
 
-run: setup model ## Run everything: chat + agent pages and API on :8080, Rasa :5005, actions :5055
+run: setup model $(HAPROXY) ## Run everything: chat + agent pages and API on :8080, Rasa :5005, actions :5055
 	$(PIN_CLOCK) $(BIN)/bot run --model $(MODEL)
 
 lint: install ## ruff
@@ -81,18 +81,29 @@ nlu-report: install ## Train NLU only, evaluate, compare with reports/nlu/baseli
 bench: model ## Benchmark: per-message cost as a conversation grows (reports/bench/)
 	$(BIN)/python bench/conversation_cost.py
 
+chaos: model $(HAPROXY) ## Chaos run under load: kill an action server, cut the store, kill the ops service; counts losses
+	$(BIN)/python bench/chaos.py --seconds 120 --members 8
+
+bench-flood: model ## One client floods the chat: another member's p95 with and without it (reports/bench/)
+	$(BIN)/python bench/flood.py
+
 eval: model ## NLU quality by tier (dev, frozen blind, fresh blind), reliability diagram in reports/nlu/
 	$(BIN)/bot nlu eval
 	$(BIN)/bot nlu tiers
 
-# Browser tests drive Debian's Chromium (never a downloaded browser).
+# Debian's packages, installed once: Chromium for the browser tests (never a downloaded
+# browser), HAProxy in front of the action servers (bot run) and the scaled-out replicas.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_INSTALL = @command -v apt-get >/dev/null || { echo "install Debian's $(1) package"; exit 1; }; \
+	$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1)
 CHROMIUM := /usr/bin/chromium
+HAPROXY := /usr/sbin/haproxy
 $(CHROMIUM):
-	@command -v apt-get >/dev/null || { echo "install Debian's chromium package"; exit 1; }
-	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
+	$(call APT_INSTALL,chromium)
+$(HAPROXY):
+	$(call APT_INSTALL,haproxy)
 
-test: check model $(CHROMIUM) ## Every test: static checks, store, CLI, actions, conversations, end to end
+test: check model $(CHROMIUM) $(HAPROXY) ## Every test: static checks, store, CLI, actions, conversations, end to end
 	$(BIN)/pytest -q -p no:cacheprovider
 
 clean: ## Remove the virtualenv, models and local store

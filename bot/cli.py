@@ -398,6 +398,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         rasa_port=args.rasa_port,
         actions_port=args.actions_port,
         ops_port=args.ops_port,
+        endpoints_file=args.endpoints,
     )
 
 
@@ -537,6 +538,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
     run.add_argument("--ops-port", type=int, default=8080)
+    run.add_argument(
+        "--endpoints",
+        type=Path,
+        default=PROJECT_ROOT / "endpoints.yml",
+        help="Rasa endpoints (endpoints.production.yml: PostgreSQL trackers, Redis locks)",
+    )
     run.set_defaults(func=cmd_run)
     add_web_commands(sub, settings)  # token create|list|revoke, serve (HTTP API)
     return parser

@@ -6,10 +6,16 @@ Same URL and JSON as Rasa's ``rest`` channel (``POST /webhooks/rest/webhook``), 
   the language model (one huge message must not hold up everyone else's), and its text is
   never logged;
 - more than ``BOT_CHAT_PER_MINUTE_PER_SENDER`` messages a minute from one conversation (or
-  ``BOT_CHAT_PER_MINUTE_PER_IP`` from one address) get a polite "slow down" without
-  reaching the model, so one flood can't hold up other members;
+  ``BOT_CHAT_PER_MINUTE_PER_IP`` from one address, beyond short bursts) get a
+  polite "slow down" without reaching the model, after a pause of up to a second; and one
+  address's messages reach the model one at a time, so one flood can't hold up other
+  members (``make bench-flood`` measures it);
 - identifiers in a message (SSN, member ID, date of birth, email, phone) are replaced by
   placeholders here, before the language model, the tracker store or any log sees them;
+- a turn whose conversation can't be read, locked or saved (tracker store or lock store
+  down) is refused as a whole: the member is asked to send it again, with the last known
+  routing, and ``GET /webhooks/rest/ready`` answers 503 until both stores answer again
+  (load balancers take the replica out meanwhile);
 - a turn that produced no reply at all (the action server is down or timed out, or Rasa
   failed) gets the last known good routing from :mod:`bot.snapshot`, stamped "As of …",
   with the emergency numbers — never an empty list.
@@ -19,6 +25,7 @@ Configured in ``credentials.yml`` as ``bot.rest_channel.ResilientRestInput``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -30,15 +37,21 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import privacy, snapshot
+from bot import privacy, snapshot, tracker_store
 from bot.clock import Clock
 from bot.config import Settings
 from bot.nlu_tools.redact import plan_phone_numbers, redact
-from bot.web.ratelimit import TokenBucket
+from bot.web.ratelimit import OneAtATime, TokenBucket
 
 log = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
+#: Messages one conversation may send back to back before its rate applies.
+CHAT_BURST = 10
+#: The same for one address: larger, as many members may share one (an office, a carrier's NAT).
+ADDRESS_BURST = 30
+#: How long a refused message waits before its "slow down" answer, at most.
+REFUSAL_DELAY_SECONDS = 1.0
 SLOW_DOWN = (
     "You're sending messages faster than I can read them. Please wait {seconds} seconds and "
     "try again. If this is a medical emergency, call 911."
@@ -46,6 +59,11 @@ SLOW_DOWN = (
 TOO_LONG = (
     "Sorry, that message is too long for me to read ({limit} characters at most). Could you "
     "say it in a sentence or two? If this is a medical emergency, call 911."
+)
+
+SEND_AGAIN = (
+    "Sorry, I couldn't save our conversation just now, so I haven't acted on your last "
+    "message. Please send it again in a minute."
 )
 
 
@@ -69,15 +87,26 @@ class ResilientRestInput(InputChannel):
         self.clock = Clock.from_settings(self.settings)
         #: The plan's own numbers are not personal data: "(877) 493-1947" stays as written.
         self.plan_numbers = plan_phone_numbers()
-        self.per_sender = TokenBucket(self.settings.chat_per_minute_per_sender, time.monotonic)
-        self.per_address = TokenBucket(self.settings.chat_per_minute_per_ip, time.monotonic)
+        # Small bursts: every message that gets through costs the language model's time,
+        # which all members share, so a flood is spread out instead of queued up front.
+        self.per_sender = TokenBucket(
+            self.settings.chat_per_minute_per_sender, time.monotonic, burst=CHAT_BURST
+        )
+        self.per_address = TokenBucket(
+            self.settings.chat_per_minute_per_ip, time.monotonic, burst=ADDRESS_BURST
+        )
+        self.one_turn_per_address = OneAtATime()
 
-    def fallback(self, audience: str = "member") -> list[dict[str, Any]]:
+    def fallback(self, sender: str, *, send_again: bool = False) -> list[dict[str, Any]]:
+        """The last known routing (and, when the turn was not saved, a request to resend)."""
         known = snapshot.read(self.settings.snapshot_path)
         text = snapshot.fallback_text(
-            known, self.clock, self.settings.snapshot_max_age_seconds, audience
+            known,
+            self.clock,
+            self.settings.snapshot_max_age_seconds,
+            lead=SEND_AGAIN if send_again else snapshot.CANT_REACH,
         )
-        return [{"recipient_id": "", "text": text}]
+        return [{"recipient_id": sender, "text": text}]
 
     async def forget(
         self, request: Request, sender: str, messages: list[dict[str, Any]]
@@ -104,6 +133,30 @@ class ResilientRestInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @hook.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> HTTPResponse:
+            """200 when this replica can read and save conversations now, else 503."""
+            agent = request.app.ctx.agent
+            checks: dict[str, str] = {}
+            for name, ping, store in (
+                ("model", None, agent),
+                ("tracker_store", tracker_store.ping_tracker_store, agent.tracker_store),
+                ("lock_store", tracker_store.ping_lock_store, agent.lock_store),
+            ):
+                try:
+                    if store is None or (name == "model" and not agent.is_ready()):
+                        raise LookupError("not loaded")
+                    if ping is not None:
+                        await asyncio.to_thread(ping, store)
+                    checks[name] = "ok"
+                except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+                    checks[name] = type(exc).__name__
+            ok = all(v == "ok" for v in checks.values())
+            return response.json(
+                {"status": "ready" if ok else "not ready", "checks": checks},
+                status=200 if ok else 503,
+            )
+
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             body = request.json if isinstance(request.json, dict) else None
@@ -118,6 +171,9 @@ class ResilientRestInput(InputChannel):
             if wait > 0:
                 log.info("chat message refused: over the rate limit")
                 seconds = max(1, math.ceil(wait))
+                # Answer a flood slowly (a sleeping request costs no CPU): a client that
+                # resends at once can't turn the cheap refusals into a queue for everyone.
+                await asyncio.sleep(min(wait, REFUSAL_DELAY_SECONDS))
                 return response.json(
                     [{"recipient_id": sender, "text": SLOW_DOWN.format(seconds=seconds)}],
                     headers={"Retry-After": str(seconds)},
@@ -130,23 +186,32 @@ class ResilientRestInput(InputChannel):
                 )
             text = redact(text, self.plan_numbers)
             collector = CollectingOutputChannel()
+            # A conversation that can't be read or saved is refused, never forgotten.
+            tracker_store.fail_loudly(request.app.ctx.agent.tracker_store)
+            unsaved = False
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             try:
-                await on_new_message(
-                    UserMessage(
-                        text, collector, sender, input_channel=self.name(), metadata=metadata
+                async with self.one_turn_per_address.turn(request.ip or "?"):
+                    await on_new_message(
+                        UserMessage(
+                            text, collector, sender, input_channel=self.name(), metadata=metadata
+                        )
                     )
-                )
             except Exception as exc:  # noqa: BLE001 - the member still gets an answer
-                log.error("chat turn failed: %s", type(exc).__name__)
+                unsaved = tracker_store.is_storage_failure(exc)
+                log.error(
+                    "chat turn %s: %s",
+                    "not saved, member asked to resend" if unsaved else "failed",
+                    type(exc).__name__,
+                )
+            if unsaved:
+                return response.json(self.fallback(sender, send_again=True))
             messages = list(collector.messages)
             if any(m.get("custom") == privacy.FORGET_PAYLOAD for m in messages):
                 messages = await self.forget(request, sender, messages)
             if not messages:
                 log.warning("chat turn produced no reply: answering from the last known routing")
-                messages = self.fallback()
-                for message in messages:
-                    message["recipient_id"] = sender
+                messages = self.fallback(sender)
             return response.json(messages)
 
         return hook

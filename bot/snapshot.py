@@ -27,10 +27,10 @@ EMERGENCY = (
     "If this is a medical emergency, call 911. For a crisis, call or text 988; for a "
     "poisoning, Poison Control at 1-800-222-1222."
 )
+CANT_REACH = "I'm sorry, I can't reach our live systems right now."
 NOTHING_TRUSTED = (
-    "I'm sorry, I can't reach our live systems right now, so I won't guess which of our lines "
-    "are working. Please see the outage notice on the home page of our website and try again "
-    "in a few minutes. " + EMERGENCY
+    "I won't guess which of our lines are working. Please see the outage notice on the home "
+    "page of our website and try again in a few minutes. " + EMERGENCY
 )
 #: How often a process rewrites an unchanged snapshot (keeps its age honest, bounds I/O).
 REFRESH_SECONDS = 60.0
@@ -124,12 +124,17 @@ def read(path: Path) -> Snapshot | None:
 
 
 def fallback_text(
-    snapshot: Snapshot | None, clock: Clock, max_age_seconds: float, audience: str = "member"
+    snapshot: Snapshot | None,
+    clock: Clock,
+    max_age_seconds: float,
+    audience: str = "member",
+    lead: str = CANT_REACH,
 ) -> str:
-    """What to say from the last known routing; emergency numbers whatever happens."""
+    """What to say from the last known routing, after ``lead`` (why we can't say more);
+    emergency numbers whatever happens."""
     now = clock.now()
     if snapshot is None or (now - snapshot.read_at).total_seconds() > max_age_seconds:
-        return NOTHING_TRUSTED
+        return f"{lead} {NOTHING_TRUSTED}"
     usable = [
         c
         for c in snapshot.channels
@@ -139,10 +144,7 @@ def fallback_text(
     listed = "; ".join(f"{c.name} {c.contact}" for c in phones[:3])
     others = [c.name for c in usable if c not in phones][:2]
     when = short_when(snapshot.read_at, clock)
-    parts = [
-        f"I'm sorry, I can't reach our live systems right now. As of {when} (I can't confirm "
-        "the latest right now), these were working:"
-    ]
+    parts = [f"{lead} As of {when} (I can't confirm the latest right now), these were working:"]
     parts.append(f"{listed}." if listed else "")
     if others:
         parts.append(f"Also working: {', '.join(others)}.")

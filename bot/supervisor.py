@@ -1,7 +1,8 @@
 """`bot run`: start the action server and the Rasa server together, stop them together.
 
-Ctrl-C (or SIGTERM) stops every child cleanly. A child that dies is started again (while
-the action server is away, the chat answers from the last known routing); one that dies
+Ctrl-C (or SIGTERM) stops every child cleanly. A child that dies is started again (the
+chat's actions run on two action servers behind HAProxy, so one can die unnoticed; with both
+away, the chat answers from the last known routing); one that dies
 three times in five minutes stops the rest too, and the exit code says so.
 
 While it runs, the run-state file (:mod:`bot.runstate`) tells every other process on the
@@ -22,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot import runstate
+from bot import balancer, runstate
 from bot.clock import Clock
 from bot.config import PROJECT_ROOT, ConfigError, Settings, disable_phone_home
 from bot.rasa_launch import TOKEN_ENV
@@ -49,8 +50,52 @@ def rasa_executable() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
+def action_servers(
+    rasa: str, actions_port: int, run_dir: Path | None, host: str = "127.0.0.1"
+) -> list[Child]:
+    """Two action servers behind HAProxy on ``actions_port`` (one can die unnoticed), or one
+    action server there where HAProxy is not installed (:mod:`bot.balancer`)."""
+
+    def server(name: str, port: int) -> Child:
+        argv = [rasa, "run", "actions", "--actions", "actions", "--port", str(port)]
+        return Child(name, argv, f"http://{host}:{port}/health")
+
+    executable = balancer.haproxy()
+    if executable is None or run_dir is None:
+        return [server("actions", actions_port)]
+    ports = [balancer.free_port(host), balancer.free_port(host)]
+    config = balancer.write_config(run_dir, host, actions_port, ports)
+    return [
+        server("actions-1", ports[0]),
+        server("actions-2", ports[1]),
+        Child(
+            "balancer",
+            [executable, "-db", "-f", str(config)],
+            f"http://{host}:{actions_port}/health",
+        ),
+    ]
+
+
+def run_endpoints(source: Path, run_dir: Path, actions_url: str) -> Path:
+    """``source`` (endpoints.yml or the production file) with this run's action-server URL."""
+    import yaml
+
+    endpoints = yaml.safe_load(source.read_text()) or {}
+    endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}), "url": actions_url}
+    path = run_dir / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# Written by bot run from {source.name}.\n" + yaml.safe_dump(endpoints))
+    return path
+
+
 def children(
-    model: Path, rasa_port: int, actions_port: int, ops_port: int, host: str = "127.0.0.1"
+    model: Path,
+    rasa_port: int,
+    actions_port: int,
+    ops_port: int,
+    host: str = "127.0.0.1",
+    run_dir: Path | None = None,
+    endpoints: Path = PROJECT_ROOT / "endpoints.yml",
 ) -> list[Child]:
     """The processes of the assistant. Rasa's HTTP API is token-protected and local-only;
     only the operations service's pages may call it from a browser (CORS). No argv holds a
@@ -59,11 +104,7 @@ def children(
     bot = str(Path(sys.executable).with_name("bot"))
     pages = [f"http://{host}:{ops_port}", f"http://localhost:{ops_port}"]
     return [
-        Child(
-            "actions",
-            [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-            f"http://{host}:{actions_port}/health",
-        ),
+        *action_servers(rasa, actions_port, run_dir, host),
         Child(
             "rasa",
             [
@@ -80,7 +121,7 @@ def children(
                 "--credentials",
                 "credentials.yml",
                 "--endpoints",
-                "endpoints.yml",
+                str(endpoints),
                 "--enable-api",
                 "--cors",
                 *pages,
@@ -157,7 +198,13 @@ def child_env(settings: Settings, token: str, rasa_url: str) -> dict[str, str]:
 
 
 def run_all(
-    settings: Settings, *, model: Path, rasa_port: int, actions_port: int, ops_port: int
+    settings: Settings,
+    *,
+    model: Path,
+    rasa_port: int,
+    actions_port: int,
+    ops_port: int,
+    endpoints_file: Path = PROJECT_ROOT / "endpoints.yml",
 ) -> int:
     me = os.getpid()
     other = runstate.live(settings.run_dir)
@@ -180,7 +227,12 @@ def run_all(
         operations_url=f"http://127.0.0.1:{ops_port}",
         rasa_token=token,
     )
-    procs = children(model, rasa_port, actions_port, ops_port)
+    endpoints = run_endpoints(
+        endpoints_file, settings.run_dir, f"http://127.0.0.1:{actions_port}/webhook"
+    )
+    procs = children(
+        model, rasa_port, actions_port, ops_port, run_dir=settings.run_dir, endpoints=endpoints
+    )
     stopping = False
 
     def _on_signal(signum: int, _frame: object) -> None:

@@ -97,16 +97,24 @@ def demo_store(workdir: Path, now: str) -> str:
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.production.yml"
 
 
-def production_env(actions_port: int, tracker_db: str, lock_prefix: str) -> dict[str, str]:
-    """What endpoints.production.yml reads: trackers in PostgreSQL, locks in Redis."""
+def production_env(
+    actions_port: int,
+    tracker_db: str,
+    lock_prefix: str,
+    tracker_port: int = 5432,
+    redis_port: int = 6379,
+) -> dict[str, str]:
+    """What endpoints.production.yml reads: trackers in PostgreSQL, locks in Redis (the ports
+    differ from the real services' when a test puts a proxy it can cut in between)."""
     return {
         "BOT_ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook",
-        "BOT_TRACKER_HOST": "127.0.0.1",
+        "BOT_TRACKER_HOST": f"127.0.0.1:{tracker_port}",
         "BOT_TRACKER_USER": "postgres",
         "BOT_TRACKER_PASSWORD": "",
         "BOT_TRACKER_DB": tracker_db,
         "BOT_TRACKER_LOGIN_DB": "test",
         "BOT_REDIS_HOST": "127.0.0.1",
+        "BOT_REDIS_PORT": str(redis_port),
         "BOT_REDIS_PREFIX": lock_prefix,
     }
 
@@ -121,6 +129,8 @@ def running_assistant(
     cors: str | None = None,
     api_token: str | None = None,
     chat_limits: bool = False,
+    tracker_port: int = 5432,
+    redis_port: int = 6379,
 ) -> Iterator[Assistant]:
     """Action server + Rasa server; with ``tracker_db``, PostgreSQL trackers and Redis locks."""
     if not MODEL.is_file():
@@ -130,7 +140,7 @@ def running_assistant(
     extra_env: dict[str, str] = {}
     if tracker_db:
         endpoints = PRODUCTION_ENDPOINTS
-        extra_env = production_env(actions_port, tracker_db, workdir.name)
+        extra_env = production_env(actions_port, tracker_db, workdir.name, tracker_port, redis_port)
     else:
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'

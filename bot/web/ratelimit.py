@@ -8,7 +8,9 @@ The clock is injected so tests advance time instead of sleeping.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 
@@ -19,14 +21,20 @@ class _Bucket:
 
 
 class TokenBucket:
-    """``per_minute`` requests per minute, with bursts up to the same number."""
+    """``per_minute`` requests per minute, with bursts up to ``burst`` (default: the same
+    number)."""
 
     def __init__(
-        self, per_minute: int, monotonic: Callable[[], float], *, max_keys: int = 10_000
+        self,
+        per_minute: int,
+        monotonic: Callable[[], float],
+        *,
+        burst: int | None = None,
+        max_keys: int = 10_000,
     ) -> None:
-        if per_minute < 1:
-            raise ValueError("per_minute must be at least 1")
-        self.capacity = float(per_minute)
+        if per_minute < 1 or (burst is not None and burst < 1):
+            raise ValueError("per_minute and burst must be at least 1")
+        self.capacity = float(min(per_minute, burst) if burst else per_minute)
         self.rate = per_minute / 60.0
         self.monotonic = monotonic
         self.max_keys = max_keys
@@ -88,3 +96,23 @@ class RateLimiter:
     def check_failure(self, address: str) -> float:
         """Charge one request without a valid token to its address."""
         return self.failures_per_ip.take(address)
+
+
+class OneAtATime:
+    """One turn at a time per key (a client address): a flood from one address queues
+    behind itself, so every other member's message waits for at most one of its turns."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]  # nobody holds or waits: forget the key

@@ -3,6 +3,8 @@ and a separate budget per address for requests without a valid token."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 from web_support import ClientFactory, FakeMonotonic, Tokens, error_of
@@ -10,7 +12,7 @@ from web_support import ClientFactory, FakeMonotonic, Tokens, error_of
 from bot.db import Store
 from bot.models import ApiToken, AuditEntry
 from bot.services import channels, tokens
-from bot.web.ratelimit import TokenBucket
+from bot.web.ratelimit import OneAtATime, TokenBucket
 
 CHANGE = ("/api/channels/part_d_line/status", {"status": "down", "note": "cut"})
 
@@ -178,3 +180,36 @@ def test_token_bucket_refills_and_bounds_memory() -> None:
     for key in "bcdefgh":
         bucket.take(key)
     assert len(bucket._buckets) <= 4
+
+
+def test_token_bucket_burst_is_smaller_than_the_rate() -> None:
+    clock = FakeMonotonic()
+    bucket = TokenBucket(120, clock, burst=10)
+    assert [bucket.take("a") for _ in range(10)] == [0.0] * 10
+    assert bucket.take("a") == 0.5  # then two a second
+    clock.advance(0.5)
+    assert bucket.take("a") == 0.0
+
+
+async def test_one_turn_at_a_time_per_address() -> None:
+    """A flood from one address runs one message at a time; another address is not held up."""
+    gate = OneAtATime()
+    running: dict[str, int] = {"flood": 0, "most": 0}
+    order: list[str] = []
+
+    async def flood_turn() -> None:
+        async with gate.turn("10.0.0.1"):
+            running["flood"] += 1
+            running["most"] = max(running["most"], running["flood"])
+            await asyncio.sleep(0.01)
+            running["flood"] -= 1
+            order.append("flood")
+
+    async def member_turn() -> None:
+        async with gate.turn("10.0.0.2"):
+            order.append("member")
+
+    await asyncio.gather(*(flood_turn() for _ in range(5)), member_turn())
+    assert running["most"] == 1
+    assert order.index("member") <= 1  # not queued behind the flood
+    assert gate._locks == {}  # nothing kept once idle
