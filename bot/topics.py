@@ -270,27 +270,43 @@ def answer(session: Session, clock: Clock, topic: Topic, asked: Asked) -> Answer
     return result
 
 
-#: Topics whose own answer already routes a prescription question (or must not route one).
-_ROUTES_PRESCRIPTIONS = {"pharmacy", "part_d", "prior_auth", "out_of_scope"}
+#: Topics whose own answer already routes a prescription question.
+_ROUTES_PRESCRIPTIONS = {"pharmacy", "part_d", "prior_auth"}
+
+
+def _about_part_d(asked: Asked) -> bool:
+    plan = asked.entities.get("drug_plan")
+    return plan == "part_d" or (
+        plan == "medicare" and asked.entities.get("service_category") == "pharmacy"
+    )
 
 
 def pharmacy_line(session: Session, asked: Asked, audience: str) -> str | None:
-    """ "For prescriptions, call …" when the message is about a prescription and a route works."""
-    if asked.entities.get("service_category") != "pharmacy":
+    """ "For prescriptions, call …" when the message is about a prescription and a route works
+    ("For Medicare Part D, call …" when it is about a Medicare drug plan)."""
+    if _about_part_d(asked):
+        lead, topic = "For Medicare Part D, ", "part_d"
+    elif asked.entities.get("service_category") == "pharmacy":
+        lead, topic = "For prescriptions, ", "pharmacy"
+    else:
         return None
-    usable = routing.offer(session, BY_KEY["pharmacy"].route, audience).usable
-    return sentence("For prescriptions, " + how_to_reach(usable[0])) if usable else None
+    usable = routing.offer(session, BY_KEY[topic].route, audience).usable
+    return sentence(lead + how_to_reach(usable[0])) if usable else None
 
 
 def _with_pharmacy_line(
     session: Session, clock: Clock, topic: Topic, asked: Asked, audience: str, text: str
 ) -> str:
-    """A message about a prescription gets the working pharmacy route, whatever its topic.
+    """A message about a prescription gets the working pharmacy route, whatever its topic;
+    one about a Medicare drug plan, the Part D line.
 
     "CVS couldn't run my card, are your systems down?" is an outage question, but the person
-    needs the pharmacy line too.
+    needs the pharmacy line too; a Part D member sent to the pharmacy answer needs Part D's.
     """
-    line = None if topic.key in _ROUTES_PRESCRIPTIONS else pharmacy_line(session, asked, audience)
+    routed = topic.key in _ROUTES_PRESCRIPTIONS and not (
+        _about_part_d(asked) and topic.key != "part_d"
+    )
+    line = None if routed else pharmacy_line(session, asked, audience)
     if line is None or line in text:
         return text
     stamp = checked(clock)

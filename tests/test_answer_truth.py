@@ -9,7 +9,7 @@ import pytest
 from bot import topics
 from bot.clock import Clock
 from bot.db import Store
-from bot.services import channels, incidents
+from bot.services import channels, incidents, routing
 
 INCIDENT = "nov-2023-phone-internet"
 
@@ -176,7 +176,21 @@ def test_a_prescription_question_gets_the_working_pharmacy_line_whatever_its_top
 
 def test_the_pharmacy_line_is_not_added_where_it_does_not_belong(sqlite_store: Store) -> None:
     assert "493-1947" not in ask(sqlite_store, "claims")
-    assert "493-1947" not in ask(sqlite_store, "out_of_scope", service_category="pharmacy")
+    assert "493-1947" not in ask(sqlite_store, "out_of_scope")
+    # A prescription question taken for another business's still gets our working line.
+    assert "493-1947" in ask(sqlite_store, "out_of_scope", service_category="pharmacy")
+
+
+@pytest.mark.parametrize("key", ["pharmacy", "prior_auth", "claims", "out_of_scope"])
+def test_a_medicare_drug_plan_question_gets_the_part_d_line_whatever_its_topic(
+    sqlite_store: Store, key: str
+) -> None:
+    with sqlite_store.read() as s:
+        part_d = routing.offer(s, "part_d", "member").usable[0].contact
+    assert part_d not in ask(sqlite_store, key)
+    assert part_d in ask(sqlite_store, key, drug_plan="part_d")
+    assert part_d in ask(sqlite_store, key, drug_plan="medicare", service_category="pharmacy")
+    assert part_d not in ask(sqlite_store, key, drug_plan="medicare")  # Medicare, not drugs
 
 
 def test_another_organisations_question_is_named_as_theirs(sqlite_store: Store) -> None:

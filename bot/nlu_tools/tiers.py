@@ -84,7 +84,13 @@ def sources() -> list[Source]:
             "realistic dev (tests/nlu_dev)",
             "development",
             "labelled",
-            _yaml(TESTS / "nlu_dev" / "realistic.yml"),
+            _yaml(TESTS / "nlu_dev" / "realistic_v2.yml"),
+        ),
+        Source(
+            "routes dev (tests/nlu_dev)",
+            "development",
+            "routes",
+            _yaml(TESTS / "nlu_dev" / "routes.yml"),
         ),
         Source(
             "safety dev (tests/nlu_dev)",
