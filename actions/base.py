@@ -71,14 +71,18 @@ def audience_of(tracker: Tracker) -> str:
     return value if value in ("member", "provider") else "member"
 
 
-def asked_from(tracker: Tracker) -> Asked:
-    """Who is asking (the audience slot) and what this message said (its entities)."""
-    found = {
+def entities_of(parse_data: dict[str, Any]) -> dict[str, str]:
+    """A message's entities by name (the first found wins)."""
+    return {
         str(e.get("entity")): str(e.get("value"))
-        for e in reversed(tracker.latest_message.get("entities") or [])
+        for e in reversed(parse_data.get("entities") or [])
         if e.get("value") is not None
     }
-    return Asked(audience=audience_of(tracker), entities=found)
+
+
+def asked_from(tracker: Tracker) -> Asked:
+    """Who is asking (the audience slot) and what this message said (its entities)."""
+    return Asked(audience=audience_of(tracker), entities=entities_of(tracker.latest_message))
 
 
 def date_in_message(tracker: Tracker, today: date) -> date | None:

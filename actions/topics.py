@@ -6,13 +6,14 @@ the same function the agents' lookup uses.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.base import StoreAction, asked_from
+from actions.base import StoreAction, asked_from, entities_of
 from bot import topics
 from bot.answers import Answer
 from bot.clock import Clock
@@ -57,6 +58,26 @@ TOPIC_OF_CATEGORY = {
 }
 
 
+#: Topics whose answer may ask for a missing detail (network, urgency, service).
+CONTINUED_TOPICS = ("prior_auth", "therapy_prior_auth", "pharmacy")
+
+
+def _asked_before(tracker: Tracker) -> tuple[str, dict[str, str]]:
+    """The prior-auth topic the last question was about, and what that question said: "in
+    network" answers what the therapy answer asked ("is the provider in our network?"), so it
+    continues that topic with that question's date and service."""
+    for event in reversed(tracker.events[:-1]):  # the message being answered left out
+        if event.get("event") != "user":
+            continue
+        parsed = event.get("parse_data") or {}
+        topic = topics.BY_INTENT.get(str((parsed.get("intent") or {}).get("name")))
+        if topic is not None and topic.key in CONTINUED_TOPICS:
+            return topic.key, entities_of(parsed)
+        if topic is not None or (parsed.get("intent") or {}).get("name") != "inform":
+            break
+    return "prior_auth", {}
+
+
 class ActionInformOutsideForm(StoreAction):
     """Terse messages are often read as a form answer: answer the topic their words name."""
 
@@ -66,7 +87,10 @@ class ActionInformOutsideForm(StoreAction):
     def answer(self, session: Session, clock: Clock, tracker: Tracker) -> Answer:
         """Only reached with a service, network or urgency named (see :meth:`run`)."""
         asked = asked_from(tracker)
-        key = TOPIC_OF_CATEGORY.get(asked.entities.get("service_category", ""), "prior_auth")
+        key = TOPIC_OF_CATEGORY.get(asked.entities.get("service_category", ""))
+        if key is None:
+            key, earlier = _asked_before(tracker)
+            asked = replace(asked, entities={**earlier, **asked.entities})
         return topics.answer(session, clock, topics.BY_KEY[key], asked)
 
     async def run(

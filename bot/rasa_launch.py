@@ -22,7 +22,8 @@ def rasa_argv(argv: Sequence[str], token: str | None) -> list[str]:
         raise SystemExit(
             f"bot.rasa_launch: give the API token in ${TOKEN_ENV}, never on the command line"
         )
-    return ["rasa", *argv, *(["--auth-token", token] if token else [])]
+    # One argument, "--auth-token=…": a token that starts with "-" must not read as a flag.
+    return ["rasa", *argv, *([f"--auth-token={token}"] if token else [])]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

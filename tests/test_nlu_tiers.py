@@ -16,17 +16,20 @@ from bot.nlu_tools import tiers
 
 pytestmark = pytest.mark.slow
 
-#: (set, metric, floor or ceiling). Measured at release (frozen set, model of 2026-11-25,
-#: with the realistic training data): in-scope accuracy 96.7 %, macro-F1 0.978, confidently
-#: wrong 1.0 %; near-miss honest 86.5 % (91.5 % before that data: the release traded it for
-#: in-scope accuracy, 92.0 -> 96.7 %, so its floor moved down from 0.88 and issue 11's 90 %
-#: is not met); safety recall 95 / 80 / 95 %; CLINC150 out-of-scope test 96.2 %. Two
-#: trainings of nearly the same data differed by up to 2 points here.
+#: (set, metric, floor or ceiling). Measured at release (frozen set, model of 2026-12-02;
+#: messages the training data also holds, 34 terse ones such as "hi", are left out of the
+#: scores): in-scope accuracy 92.9 %, macro-F1 0.963, confidently wrong 1.1 %; near-miss
+#: honest 91.9 %; safety recall 95 / 80 / 95 %, no false alarm; CLINC150 out-of-scope test
+#: 96.9 %. The model before it scored 96.6 % in-scope and 89.9 % near-miss under the same
+#: rule: this release traded frozen in-scope accuracy for off-topic honesty and a 10-minute
+#: training, so the in-scope floor moved down from 0.93 (issue 11's 95 % is not met on this
+#: set; it is on the fresh set r4, 95.1 %). Two trainings of nearly the same data differed by
+#: up to 2 points here.
 FLOORS = [
-    ("frozen in-scope", "accuracy", 0.93),
-    ("frozen in-scope", "macro_f1", 0.95),
+    ("frozen in-scope", "accuracy", 0.90),
+    ("frozen in-scope", "macro_f1", 0.94),
     ("frozen in-scope", "confident_wrong", 0.03),  # a ceiling: issue 11 asks for < 2 %
-    ("frozen near-miss", "honest", 0.83),
+    ("frozen near-miss", "honest", 0.88),
     ("frozen safety", "emergency_recall", 0.90),
     ("frozen safety", "self_harm_recall", 0.70),
     ("frozen safety", "poisoning_recall", 0.85),

@@ -44,7 +44,7 @@ def run_case(case: str, tmp_path: Path, min_examples: int = 3) -> list[checks.Is
     return checks.run_checks(
         data,
         domain if domain.exists() else GOOD / "domain.yml",
-        held_out=GOOD / "held_out",
+        held_out=(GOOD / "held_out",),
         scenario=GOOD / "scenario.yml",
         min_examples=min_examples,
     )
@@ -61,7 +61,7 @@ def test_good_fixture_is_clean() -> None:
     issues = checks.run_checks(
         GOOD / "data",
         GOOD / "domain.yml",
-        held_out=GOOD / "held_out",
+        held_out=(GOOD / "held_out",),
         scenario=GOOD / "scenario.yml",
         min_examples=3,
     )
@@ -73,7 +73,7 @@ def test_good_fixture_is_clean() -> None:
     ("case", "expected", "words"),
     [
         ("duplicate", {(ERROR, "x_duplicate.yml", 6)}, "also under 'greet'"),
-        ("held_out_leak", {(ERROR, "x_leak.yml", 5)}, "held-out test message"),
+        ("held_out_leak", {(ERROR, "x_leak.yml", 5)}, "evaluation message"),
         ("unknown_entity", {(ERROR, "x_entity.yml", 5)}, "'body_part'"),
         (
             "unknown_value",
@@ -254,7 +254,7 @@ def test_add_with_entities_and_file_without_final_newline(tmp_path: Path) -> Non
         "an [MRI](service_category) next thursday",
         data_dir=data,
         domain=GOOD / "domain.yml",
-        held_out=GOOD / "held_out",
+        held_out=(GOOD / "held_out",),
         scenario=GOOD / "scenario.yml",
     )
     assert added.line == 10
@@ -266,7 +266,7 @@ def test_add_with_entities_and_file_without_final_newline(tmp_path: Path) -> Non
         checks.run_checks(
             data,
             GOOD / "domain.yml",
-            held_out=GOOD / "held_out",
+            held_out=(GOOD / "held_out",),
             scenario=GOOD / "scenario.yml",
             min_examples=3,
         )
@@ -280,7 +280,7 @@ def test_add_with_entities_and_file_without_final_newline(tmp_path: Path) -> Non
         ("goodbye", "  NO   thanks ", "already an example of 'deny'"),
         ("ask_contact", "email me at jane.doe@example.com", "personal data (an email address)"),
         ("ask_contact", "call me on 802 555 0199", "personal data (a phone number"),
-        ("ask_pharmacy_help", "how do I contact vermont blue rx", "held-out test message"),
+        ("ask_pharmacy_help", "how do I contact vermont blue rx", "evaluation message"),
         ("no_such_intent", "hello", "known intents: affirm, ask_carelon_portal_error"),
         ("inform", "[x-ray](service_category)", "not a service_category value"),
         ("inform", "I'm a [nurse](role)", "entity 'role'"),

@@ -8,6 +8,7 @@ trained; the timing test needs models/assistant.tar.gz and says so when it skips
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -261,13 +262,23 @@ def test_the_launcher_refuses_a_token_on_its_command_line() -> None:
         "rasa",
         "run",
         "--enable-api",
-        "--auth-token",
-        "s3cret",
+        "--auth-token=s3cret",
     ]
     assert rasa_launch.rasa_argv(["run"], None) == ["rasa", "run"]
     for leaked in (["run", "--auth-token", "x"], ["run", "-t", "x"], ["run", "--auth-token=x"]):
         with pytest.raises(SystemExit, match="BOT_RASA_TOKEN"):
             rasa_launch.rasa_argv(leaked, None)
+
+
+@pytest.mark.parametrize("token", ["s3cret", "-starts-with-a-dash", "--looks-like-a-flag"])
+def test_rasa_reads_any_token_the_launcher_hands_it(token: str) -> None:
+    """A URL-safe random token starts with "-" one time in 64: Rasa must still read it."""
+    from rasa.cli.arguments.run import add_server_arguments
+
+    parser = argparse.ArgumentParser()
+    add_server_arguments(parser)
+    argv = rasa_launch.rasa_argv(["run"], token)
+    assert parser.parse_args(argv[2:]).auth_token == token
 
 
 def _children_of(pid: int) -> dict[int, bytes]:

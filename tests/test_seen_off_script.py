@@ -164,3 +164,21 @@ def test_a_drug_prior_auth_at_the_pharmacy_gets_the_pharmacy_line(assistant: Ass
     reply = say(assistant, "I'm at Walgreens and they say the prior auth on my Humira expired")
     assert "(877) 493-1947" in reply, reply
     assert "can't help" not in reply
+
+
+def test_a_therapy_question_answered_with_its_missing_detail_keeps_its_date(
+    assistant: Assistant,
+) -> None:
+    """Found with make run: the therapy answer asked "in network?", and the answer to that
+    lost the therapy and the date ("Tell me the service, its date and …")."""
+    first, reply = (
+        say(assistant, "we're a PT clinic, do we need prior auth for a patient starting dec 4"),
+        say(
+            assistant,
+            "we're a PT clinic, do we need prior auth for a patient starting dec 4",
+            "in network",
+        ),
+    )
+    assert "in our network" in first
+    assert "December 4, 2023" in reply
+    assert "Tell me the service" not in reply

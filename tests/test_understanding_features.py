@@ -133,3 +133,27 @@ def test_labelled_metrics_count_confident_wrong_answers() -> None:
     assert m["accuracy"] == 0.5
     assert m["confident_wrong"] == pytest.approx(1 / 3)
     assert m["did_you_mean"] == pytest.approx(1 / 3)
+
+
+def test_sequence_cap_keeps_the_start_and_end_of_long_messages_only() -> None:
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy import sparse
+
+    from bot.nlu_components import SequenceCap
+
+    dense = np.arange(30 * 2, dtype=np.float32).reshape(30, 2)
+    message = Message(data={TEXT: "a long message"})
+    message.add_features(Features(dense, FEATURE_TYPE_SEQUENCE, TEXT, "dense"))
+    message.add_features(Features(sparse.coo_matrix(dense), FEATURE_TYPE_SEQUENCE, TEXT, "sp"))
+    message.add_features(Features(dense[:1], FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+    short = Message(data={TEXT: "short"})
+    short.add_features(Features(dense[:5], FEATURE_TYPE_SEQUENCE, TEXT, "dense"))
+    SequenceCap(3, 2).process([message, short])
+    rows = [0, 1, 2, 28, 29]
+    seq_dense, seq_sparse, sentence = message.features
+    assert np.array_equal(seq_dense.features, dense[rows])
+    assert np.array_equal(seq_sparse.features.toarray(), dense[rows])
+    assert sentence.features.shape == (1, 2)  # the sentence features cover the whole message
+    assert short.features[0].features.shape == (5, 2)

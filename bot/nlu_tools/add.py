@@ -30,7 +30,7 @@ class Added:
     warnings: list[checks.Issue]
 
 
-def _validate(text: str, data: checks.NluData, held_out: Path | None, scenario: Path) -> None:
+def _validate(text: str, data: checks.NluData, held_out: tuple[Path, ...], scenario: Path) -> None:
     if not text or "\n" in text or "\r" in text:
         raise AddError("give the example as one non-empty line of text")
     try:
@@ -44,13 +44,12 @@ def _validate(text: str, data: checks.NluData, held_out: Path | None, scenario: 
                 f"{plain!r} is already an example of '{ex.intent}' "
                 f"({checks._where(ex.path, ex.line)}); not added"
             )
-    if held_out is not None and held_out.exists():
-        for ex in checks.load_nlu(held_out).examples:
-            if ex.key == key:
-                raise AddError(
-                    f"{plain!r} is a held-out test message ({checks._where(ex.path, ex.line)}); "
-                    "training on it would hide mistakes, so it is not added"
-                )
+    for ex in checks.load_nlu(*held_out).examples:
+        if ex.key == key:
+            raise AddError(
+                f"{plain!r} is an evaluation message ({checks._where(ex.path, ex.line)}); "
+                "training on it would hide mistakes, so it is not added"
+            )
     findings = find_personal_data(plain, plan_phone_numbers(scenario))
     if findings:
         kinds = ", ".join(dict.fromkeys(f.description for f in findings))
@@ -136,7 +135,7 @@ def add_example(
     *,
     data_dir: Path = checks.DEFAULT_DATA,
     domain: Path = checks.DEFAULT_DOMAIN,
-    held_out: Path | None = checks.DEFAULT_HELD_OUT,
+    held_out: tuple[Path, ...] = checks.EVALUATION_SETS,
     scenario: Path = DEFAULT_SCENARIO,
 ) -> Added:
     text = text.strip()

@@ -48,7 +48,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     issues = checks.run_checks(
         args.data,
         args.domain,
-        held_out=None if args.no_held_out else args.held_out,
+        held_out=() if args.no_held_out else tuple(args.held_out or checks.EVALUATION_SETS),
         min_examples=args.min_examples,
     )
     for issue in issues:
@@ -124,8 +124,10 @@ def add_commands(nlu: Any, settings: Settings) -> None:
         "--held-out",
         dest="held_out",
         type=Path,
-        default=PROJECT_ROOT / "tests" / "nlu",
-        help="held-out test set that must not appear in training data",
+        action="append",
+        default=None,
+        help="an evaluation set that must not appear in training data (repeatable; "
+        "default: tests/nlu, nlu_dev, nlu_blind, nlu_fresh)",
     )
     check.add_argument(
         "--no-held-out",

@@ -20,11 +20,12 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bot.config import PROJECT_ROOT
+from bot.nlu_tools import checks
 from bot.nlu_tools.evaluate import HONEST, load_held_out
 
 TESTS = PROJECT_ROOT / "tests"
@@ -43,6 +44,9 @@ class Source:
     tier: str
     kind: str  # labelled | ood | safety | routes
     examples: tuple[tuple[str, str], ...]
+    #: Messages left out because the training data holds the same text (terse ones such as
+    #: "hi" or "in network", which independent writers write alike).
+    seen_in_training: int = 0
 
 
 @dataclass
@@ -78,6 +82,7 @@ def latest_fresh(root: Path = TESTS / "nlu_fresh") -> Path | None:
 
 
 def sources() -> list[Source]:
+    training = training_texts()
     found = [
         Source("held-out (tests/nlu)", "development", "labelled", _yaml(TESTS / "nlu")),
         Source(
@@ -148,7 +153,17 @@ def sources() -> list[Source]:
             _clinc("out_of_scope.json", "test"),
         )
     )
-    return [s for s in found if s.examples]
+    return [_unseen(s, training) for s in found if s.examples]
+
+
+def training_texts(data: Path = checks.DEFAULT_DATA) -> frozenset[str]:
+    return frozenset(ex.key for ex in checks.load_nlu(data).examples)
+
+
+def _unseen(source: Source, training: frozenset[str]) -> Source:
+    """The source without the messages the model was trained on: they would score as seen."""
+    kept = tuple((t, g) for t, g in source.examples if checks.normalise(t) not in training)
+    return replace(source, examples=kept, seen_in_training=len(source.examples) - len(kept))
 
 
 async def _parse_all(model: Path, texts: list[str]) -> list[Parsed]:
@@ -296,7 +311,9 @@ def table(scored: list[Scored]) -> str:
         shown = ", ".join(
             f"{k} {v:.1%}" if k != "macro_f1" else f"{k} {v:.3f}" for k, v in m.items()
         )
-        lines.append(f"| {item.source.tier} | {item.source.name} | {size} | {shown} |")
+        seen = item.source.seen_in_training
+        name = item.source.name + (f" ({seen} seen in training, left out)" if seen else "")
+        lines.append(f"| {item.source.tier} | {name} | {size} | {shown} |")
     return "\n".join(lines)
 
 
