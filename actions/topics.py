@@ -63,10 +63,11 @@ CONTINUED_TOPICS = ("prior_auth", "therapy_prior_auth", "pharmacy")
 
 
 def _asked_before(tracker: Tracker) -> tuple[str, dict[str, str]]:
-    """The prior-auth topic the last question was about, and what that question said: "in
-    network" answers what the therapy answer asked ("is the provider in our network?"), so it
-    continues that topic with that question's date and service."""
-    for event in reversed(tracker.events[:-1]):  # the message being answered left out
+    """The topic the last real question was about, and what it said: "in network" answers what
+    the therapy answer asked ("is the provider in our network?"), so it continues that topic
+    with that question's date and service. Bare details (``inform``, this one included) are
+    passed over; any other topic ends the search."""
+    for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
         parsed = event.get("parse_data") or {}
