@@ -71,10 +71,11 @@ def _asked_before(tracker: Tracker) -> tuple[str, dict[str, str]]:
         if event.get("event") != "user":
             continue
         parsed = event.get("parse_data") or {}
-        topic = topics.BY_INTENT.get(str((parsed.get("intent") or {}).get("name")))
+        intent = str((parsed.get("intent") or {}).get("name"))
+        topic = topics.BY_INTENT.get(intent)
         if topic is not None and topic.key in CONTINUED_TOPICS:
             return topic.key, entities_of(parsed)
-        if topic is not None or (parsed.get("intent") or {}).get("name") != "inform":
+        if intent != "inform":
             break
     return "prior_auth", {}
 

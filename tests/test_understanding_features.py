@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot import domain_gate, encoder
-from bot.nlu_tools import tiers
+from bot.nlu_tools import checks, tiers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,17 +108,19 @@ def test_tiers_know_every_set_and_keep_blind_sets_out_of_training() -> None:
         ("fresh blind", "routes"),
         ("blind (public)", "ood"),
     } <= found
-    training = {
-        " ".join(t.lower().split())
-        for s in (ROOT / "data" / "nlu").glob("*.yml")
-        for t, _ in tiers.load_held_out(s)
-    }
+    training = tiers.training_texts()
+    # No evaluation message of more than four words is in the training data (make nlu-check).
+    copied = checks.check_held_out(
+        checks.load_nlu(checks.DEFAULT_DATA).examples,
+        checks.load_nlu(*checks.EVALUATION_SETS).examples,
+    )
+    assert copied == [], [issue.render() for issue in copied]
     for source in tiers.sources():
-        if source.tier != "development":
-            # Two writers who never met will both write "are you a bot" or "everyone would be
-            # better off without me"; copying a set into training would show far more.
-            texts = {" ".join(t.lower().split()) for t, _ in source.examples if len(t.split()) > 4}
-            assert len(texts & training) <= 0.03 * len(texts), (source.name, texts & training)
+        # What is scored was never trained on; what was left out for being in the training
+        # data ("hi", "in network") is a small share: a set copied into training shows far more.
+        assert not {checks.normalise(t) for t, _ in source.examples} & training, source.name
+        total = len(source.examples) + source.seen_in_training
+        assert source.seen_in_training <= 0.15 * total, (source.name, source.seen_in_training)
 
 
 def test_labelled_metrics_count_confident_wrong_answers() -> None:
