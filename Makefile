@@ -20,7 +20,7 @@ export SENTRY_DSN :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help lock install run setup model test check lint typecheck nlu-check nlu-report bench eval clean
+.PHONY: help lock install run run-scaled setup model test check lint typecheck nlu-check nlu-report bench bench-load profile eval clean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -83,6 +83,22 @@ bench: model ## Benchmark: per-message cost as a conversation grows (reports/ben
 
 chaos: model $(HAPROXY) ## Chaos run under load: kill an action server, cut the store, kill the ops service; counts losses
 	$(BIN)/python bench/chaos.py --seconds 120 --members 8
+
+bench-load: model $(HAPROXY) ## Throughput and latency vs a stock rasa init bot at 1/10/20/50 conversations (reports/bench/)
+	$(BIN)/python bench/load.py
+
+# py-spy comes from PyPI as a uv tool (a profiler, not a dependency of the product).
+profile: model ## Flame graphs of the Rasa and action servers under load (reports/bench/flame-*.svg)
+	$(BIN)/python bench/flame.py --py-spy "$$($(UV) tool run --from py-spy==0.4.3 which py-spy)"
+
+# The local PostgreSQL and Redis unless BOT_TRACKER_* / BOT_REDIS_* say otherwise.
+run-scaled: setup model $(HAPROXY) ## Like run, with 2 Rasa replicas behind HAProxy on PostgreSQL + Redis (docs/deployment.md)
+	$(PIN_CLOCK) BOT_ACTIONS_URL=unused BOT_TRACKER_HOST="$${BOT_TRACKER_HOST:-127.0.0.1:5432}" \
+	BOT_TRACKER_USER="$${BOT_TRACKER_USER-postgres}" BOT_TRACKER_PASSWORD="$${BOT_TRACKER_PASSWORD-}" \
+	BOT_TRACKER_DB="$${BOT_TRACKER_DB:-assistant_trackers}" BOT_TRACKER_LOGIN_DB="$${BOT_TRACKER_LOGIN_DB:-test}" \
+	BOT_REDIS_HOST="$${BOT_REDIS_HOST:-127.0.0.1}" BOT_REDIS_PORT="$${BOT_REDIS_PORT:-6379}" \
+	BOT_REDIS_PREFIX="$${BOT_REDIS_PREFIX:-assistant}" \
+	$(BIN)/bot run --model $(MODEL) --replicas $${REPLICAS:-2} --endpoints endpoints.production.yml
 
 bench-flood: model ## One client floods the chat: another member's p95 with and without it (reports/bench/)
 	$(BIN)/python bench/flood.py

@@ -389,6 +389,16 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 # --- servers ----------------------------------------------------------------------------------
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.supervisor import run_all
 
@@ -399,6 +409,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         actions_port=args.actions_port,
         ops_port=args.ops_port,
         endpoints_file=args.endpoints,
+        replicas=args.replicas,
     )
 
 
@@ -543,6 +554,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         type=Path,
         default=PROJECT_ROOT / "endpoints.yml",
         help="Rasa endpoints (endpoints.production.yml: PostgreSQL trackers, Redis locks)",
+    )
+    run.add_argument(
+        "--replicas",
+        type=_at_least_one,
+        default=1,
+        help="Rasa servers behind HAProxy on --rasa-port (needs the production endpoints)",
     )
     run.set_defaults(func=cmd_run)
     add_web_commands(sub, settings)  # token create|list|revoke, serve (HTTP API)

@@ -83,6 +83,9 @@ class Settings:
     #: Chat budgets (messages per minute) per conversation and per client address.
     chat_per_minute_per_sender: int = 20
     chat_per_minute_per_ip: int = 120
+    #: Addresses of our own load balancer: a request from one of these is counted against
+    #: the address it forwarded for (X-Forwarded-For), not against the balancer's.
+    trusted_proxies: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -126,6 +129,9 @@ class Settings:
             retention_days=_positive_int(env, "BOT_RETENTION_DAYS", 30),
             chat_per_minute_per_sender=_positive_int(env, "BOT_CHAT_PER_MINUTE_PER_SENDER", 20),
             chat_per_minute_per_ip=_positive_int(env, "BOT_CHAT_PER_MINUTE_PER_IP", 120),
+            trusted_proxies=frozenset(
+                a.strip() for a in env.get("BOT_TRUSTED_PROXIES", "").split(",") if a.strip()
+            ),
         )
 
 

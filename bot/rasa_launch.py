@@ -33,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     from rasa.__main__ import main as rasa_main
 
+    from bot import rasa_speedups
+
+    rasa_speedups.install()
+
     rasa_main()
 
 

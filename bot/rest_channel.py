@@ -67,6 +67,17 @@ SEND_AGAIN = (
 )
 
 
+def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
+    """The member's address: the peer's, or, when the peer is our own balancer, the one it
+    forwarded for (the last X-Forwarded-For entry: the one our balancer appended itself)."""
+    peer = request.ip or "?"
+    if peer in trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return peer
+
+
 def _bad_request(message: str) -> HTTPResponse:
     return response.json({"error": {"code": "invalid", "message": message}}, status=400)
 
@@ -167,7 +178,8 @@ class ResilientRestInput(InputChannel):
                 return _bad_request(f"'sender' must be text of 1 to {MAX_SENDER_CHARS} characters")
             if not isinstance(text, str):
                 return _bad_request("'message' must be text")
-            wait = max(self.per_sender.take(sender), self.per_address.take(request.ip or "?"))
+            address = client_address(request, self.settings.trusted_proxies)
+            wait = max(self.per_sender.take(sender), self.per_address.take(address))
             if wait > 0:
                 log.info("chat message refused: over the rate limit")
                 seconds = max(1, math.ceil(wait))
@@ -191,7 +203,7 @@ class ResilientRestInput(InputChannel):
             unsaved = False
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             try:
-                async with self.one_turn_per_address.turn(request.ip or "?"):
+                async with self.one_turn_per_address.turn(address):
                     await on_new_message(
                         UserMessage(
                             text, collector, sender, input_channel=self.name(), metadata=metadata

@@ -50,30 +50,104 @@ def rasa_executable() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
-def action_servers(
-    rasa: str, actions_port: int, run_dir: Path | None, host: str = "127.0.0.1"
+def _action_server(rasa: str, name: str, port: int, host: str) -> Child:
+    argv = [rasa, "run", "actions", "--actions", "actions", "--port", str(port)]
+    return Child(name, argv, f"http://{host}:{port}/health")
+
+
+def _rasa_server(
+    name: str, model: Path, port: int, endpoints: Path, host: str, pages: list[str]
+) -> Child:
+    return Child(
+        name,
+        [
+            sys.executable,
+            "-m",
+            "bot.rasa_launch",
+            "run",
+            "--model",
+            str(model),
+            "--interface",
+            host,
+            "--port",
+            str(port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            str(endpoints),
+            "--enable-api",
+            "--cors",
+            *pages,
+        ],
+        f"http://{host}:{port}/",
+        needs_token=True,
+    )
+
+
+def shares_conversations(endpoints: Path) -> bool:
+    """Whether ``endpoints`` keeps conversations and their locks where several Rasa servers
+    see the same ones (a tracker store and a lock store that are not in memory)."""
+    import yaml
+
+    config = yaml.safe_load(endpoints.read_text()) or {}
+    return all(
+        isinstance(config.get(key), dict) and config[key].get("type") not in (None, "in_memory")
+        for key in ("tracker_store", "lock_store")
+    )
+
+
+def servers(
+    model: Path,
+    rasa_port: int,
+    actions_port: int,
+    endpoints: Path,
+    pages: list[str],
+    *,
+    host: str = "127.0.0.1",
+    run_dir: Path | None = None,
+    replicas: int = 1,
 ) -> list[Child]:
-    """Two action servers behind HAProxy on ``actions_port`` (one can die unnoticed), or one
-    action server there where HAProxy is not installed (:mod:`bot.balancer`)."""
+    """The action servers and the Rasa server(s), with HAProxy in front where installed.
 
-    def server(name: str, port: int) -> Child:
-        argv = [rasa, "run", "actions", "--actions", "actions", "--port", str(port)]
-        return Child(name, argv, f"http://{host}:{port}/health")
-
+    Two action servers behind ``actions_port`` (one can die unnoticed); with ``replicas``
+    above 1, that many Rasa servers behind ``rasa_port`` too (:mod:`bot.balancer`). Without
+    HAProxy: one action server and one Rasa server, and ``replicas`` above 1 is refused.
+    """
+    rasa = rasa_executable()
     executable = balancer.haproxy()
+    if replicas > 1:
+        if executable is None or run_dir is None:
+            raise ConfigError("--replicas needs HAProxy (make run-scaled installs it)")
+        if not shares_conversations(endpoints):
+            raise ConfigError(
+                "--replicas needs conversations that every replica sees: run with "
+                "--endpoints endpoints.production.yml (PostgreSQL trackers, Redis locks)"
+            )
     if executable is None or run_dir is None:
-        return [server("actions", actions_port)]
-    ports = [balancer.free_port(host), balancer.free_port(host)]
-    config = balancer.write_config(run_dir, host, actions_port, ports)
-    return [
-        server("actions-1", ports[0]),
-        server("actions-2", ports[1]),
-        Child(
-            "balancer",
-            [executable, "-db", "-f", str(config)],
-            f"http://{host}:{actions_port}/health",
-        ),
+        return [
+            _action_server(rasa, "actions", actions_port, host),
+            _rasa_server("rasa", model, rasa_port, endpoints, host, pages),
+        ]
+    action_ports = [balancer.free_port(host), balancer.free_port(host)]
+    pools = [balancer.actions_pool(actions_port, action_ports)]
+    children = [
+        _action_server(rasa, f"actions-{i}", p, host) for i, p in enumerate(action_ports, 1)
     ]
+    if replicas > 1:
+        rasa_ports = [balancer.free_port(host) for _ in range(replicas)]
+        pools.append(balancer.rasa_pool(rasa_port, rasa_ports))
+        children += [
+            _rasa_server(f"rasa-{i}", model, p, endpoints, host, pages)
+            for i, p in enumerate(rasa_ports, 1)
+        ]
+    else:
+        children.append(_rasa_server("rasa", model, rasa_port, endpoints, host, pages))
+    config = balancer.write_config(run_dir, host, pools)
+    health = (
+        f"http://{host}:{rasa_port}/" if replicas > 1 else f"http://{host}:{actions_port}/health"
+    )
+    children.append(Child("balancer", [executable, "-db", "-f", str(config)], health))
+    return children
 
 
 def run_endpoints(source: Path, run_dir: Path, actions_url: str) -> Path:
@@ -96,38 +170,23 @@ def children(
     host: str = "127.0.0.1",
     run_dir: Path | None = None,
     endpoints: Path = PROJECT_ROOT / "endpoints.yml",
+    replicas: int = 1,
 ) -> list[Child]:
     """The processes of the assistant. Rasa's HTTP API is token-protected and local-only;
     only the operations service's pages may call it from a browser (CORS). No argv holds a
     secret: the token reaches Rasa and the operations service in their environment."""
-    rasa = rasa_executable()
     bot = str(Path(sys.executable).with_name("bot"))
     pages = [f"http://{host}:{ops_port}", f"http://localhost:{ops_port}"]
     return [
-        *action_servers(rasa, actions_port, run_dir, host),
-        Child(
-            "rasa",
-            [
-                sys.executable,
-                "-m",
-                "bot.rasa_launch",
-                "run",
-                "--model",
-                str(model),
-                "--interface",
-                host,
-                "--port",
-                str(rasa_port),
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                str(endpoints),
-                "--enable-api",
-                "--cors",
-                *pages,
-            ],
-            f"http://{host}:{rasa_port}/",
-            needs_token=True,
+        *servers(
+            model,
+            rasa_port,
+            actions_port,
+            endpoints,
+            pages,
+            host=host,
+            run_dir=run_dir,
+            replicas=replicas,
         ),
         Child(
             "operations",
@@ -180,6 +239,24 @@ def _purge(settings: Settings) -> None:
         )
 
 
+def replica_env(replicas: int) -> dict[str, str]:
+    """What N Rasa replicas on one machine need: each computes on one thread (N processes
+    with a thread pool per core each would fight over the cores: 25 msg/s with two replicas
+    as against 33 on one thread each, make bench-load), and they see the members' addresses
+    through the balancer (the chat's budgets are per member address). A replica that dies
+    mid-turn leaves its conversation's lock behind until the lock's lifetime runs out: 15 s
+    instead of Rasa's 60 s is how long that member's next message may wait (a turn takes
+    under 5 s even at 50 concurrent conversations, make bench-load)."""
+    return {
+        "TICKET_LOCK_LIFETIME": "15",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+        "TF_INTER_OP_PARALLELISM_THREADS": "1",
+        "BOT_TRUSTED_PROXIES": "127.0.0.1",
+    }
+
+
 def child_env(settings: Settings, token: str, rasa_url: str) -> dict[str, str]:
     """The children's environment: the run's clock pinned explicitly (so no child depends on
     the run-state file), telemetry off, and the run's Rasa server."""
@@ -205,6 +282,7 @@ def run_all(
     actions_port: int,
     ops_port: int,
     endpoints_file: Path = PROJECT_ROOT / "endpoints.yml",
+    replicas: int = 1,
 ) -> int:
     me = os.getpid()
     other = runstate.live(settings.run_dir)
@@ -231,8 +309,17 @@ def run_all(
         endpoints_file, settings.run_dir, f"http://127.0.0.1:{actions_port}/webhook"
     )
     procs = children(
-        model, rasa_port, actions_port, ops_port, run_dir=settings.run_dir, endpoints=endpoints
+        model,
+        rasa_port,
+        actions_port,
+        ops_port,
+        run_dir=settings.run_dir,
+        endpoints=endpoints,
+        replicas=replicas,
     )
+    if replicas > 1:
+        for target in (env, without_token):
+            target.update(replica_env(replicas))
     stopping = False
 
     def _on_signal(signum: int, _frame: object) -> None:

@@ -17,14 +17,16 @@ resent. Configured in ``endpoints.production.yml``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import Generator
-from contextlib import contextmanager
+import time
+from collections.abc import AsyncIterator, Generator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.lock_store import LockError, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.core.tracker_store import (
     FailSafeTrackerStore,
     SQLTrackerStore,
@@ -123,11 +125,23 @@ class PatientSQLTrackerStore(SQLTrackerStore):
 
 
 class PatientRedisLockStore(RedisLockStore):
-    """Redis lock store whose release never turns a saved turn into a failed one.
+    """Redis conversation locks that hold across replicas, and whose release never turns a
+    saved turn into a failed one.
 
-    Taking the lock still fails loudly (the turn is refused and resent). Releasing it happens
-    after the turn is saved; if Redis went away meanwhile, the ticket expires by itself
-    (``TICKET_LOCK_LIFETIME``), so the member must not be told to resend a saved message."""
+    Rasa 3.6's Redis lock store keeps a conversation's queue of tickets as one JSON value that
+    each server reads, changes and writes back: two replicas taking the same conversation's
+    turns at once both read "nobody waiting" and both go ahead, and one's events are lost
+    (``tests/test_scale_out.py`` sent two messages at once and found one in the tracker).
+    Here a turn holds Redis's own atomic lock (``SET NX PX`` with a token, released only by
+    its holder: redis-py's ``Lock``). It lapses after ``TICKET_LOCK_LIFETIME`` seconds, so a
+    replica that dies mid-turn can't block its conversation for longer.
+
+    Taking the lock fails loudly when Redis is away (the turn is refused and resent).
+    Releasing it happens after the turn is saved; if Redis went away meanwhile, the lock
+    lapses by itself, so the member must not be told to resend a saved message."""
+
+    #: How often a turn waiting for its conversation looks again (turns take ~50 ms).
+    POLL_SECONDS = 0.02
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         # Rasa builds a custom lock store from its whole endpoint configuration.
@@ -135,11 +149,27 @@ class PatientRedisLockStore(RedisLockStore):
             kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs, **kwargs}
         super().__init__(**kwargs)
 
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = POLL_SECONDS,
+    ) -> AsyncIterator[None]:
+        turn = self.red.lock(f"{self.key_prefix}{conversation_id}:turn", timeout=lock_lifetime)
+        # Whoever holds it now lets go, or their lock lapses, within one lifetime.
+        deadline = time.monotonic() + 2 * lock_lifetime
+        while not turn.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            await asyncio.sleep(min(wait_time_in_seconds, self.POLL_SECONDS))
         try:
-            super().cleanup(conversation_id, ticket_number)
-        except Exception as exc:  # noqa: BLE001 - the ticket expires on its own
-            log.warning("releasing a conversation lock failed: %s", type(exc).__name__)
+            yield None
+        finally:
+            try:
+                turn.release()
+            except Exception as exc:  # noqa: BLE001 - the lock lapses on its own
+                log.warning("releasing a conversation lock failed: %s", type(exc).__name__)
 
 
 def _reraise(error: Exception) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -95,6 +96,26 @@ def demo_store(workdir: Path, now: str) -> str:
 
 
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.production.yml"
+
+
+def drop_tracker_database(name: str) -> None:
+    """Remove a PostgreSQL tracker database the production endpoints created (if any)."""
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "test",
+            "-qc",
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def production_env(
@@ -213,3 +234,89 @@ def running_assistant(
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@dataclass
+class ScaledRun:
+    """``bot run --replicas N`` on the production stores: the chat's URL and the supervisor."""
+
+    process: subprocess.Popen[bytes]
+    rasa_url: str
+    run_dir: Path
+    log: Path
+
+    def children(self) -> dict[int, bytes]:
+        """The supervisor's children: pid -> command line (NUL-separated)."""
+        found: dict[int, bytes] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                found[int(entry.name)] = cmdline
+        return found
+
+
+@contextmanager
+def scaled_run(
+    workdir: Path, database_url: str, now: str, tracker_db: str, replicas: int = 2
+) -> Iterator[ScaledRun]:
+    """The whole assistant as ``make run-scaled`` starts it: ``replicas`` Rasa servers and two
+    action servers behind HAProxy, conversations in PostgreSQL, locks in Redis."""
+    from bot import runstate
+
+    if not MODEL.is_file():
+        raise RuntimeError(f"no trained model at {MODEL}: run 'make model' (make test does)")
+    ports = {o: free_port() for o in ("--rasa-port", "--actions-port", "--ops-port")}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BOT_")},
+        **production_env(ports["--actions-port"], tracker_db, workdir.name),
+        "BOT_DATABASE_URL": database_url,
+        "BOT_NOW": now,
+        "BOT_ACTOR": "assistant-test",
+        "BOT_RUN_DIR": str(workdir / "run"),
+        "BOT_SNAPSHOT_PATH": str(workdir / "last-known-routing.json"),
+        "BOT_CHAT_PER_MINUTE_PER_SENDER": "100000",
+        "BOT_CHAT_PER_MINUTE_PER_IP": "100000",
+        "PYTHONPATH": str(ROOT / "tests" / "netguard"),
+        "BOT_NETGUARD_LOG": str(workdir / "netguard.log"),
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
+    argv = [str(BIN / "bot"), "run", "--model", str(MODEL), "--replicas", str(replicas)]
+    argv += ["--endpoints", str(PRODUCTION_ENDPOINTS)]
+    for option, port in ports.items():
+        argv += [option, str(port)]
+    log = workdir / "bot-run.log"
+    process = subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    run = ScaledRun(process, f"http://127.0.0.1:{ports['--rasa-port']}", workdir / "run", log)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"bot run exited early:\n{log.read_text()[-4000:]}")
+            state = runstate.read(run.run_dir)
+            if state is not None and state.ready:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"bot run not ready:\n{log.read_text()[-4000:]}")
+            time.sleep(1)
+        yield run
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

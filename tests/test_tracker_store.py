@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -74,6 +75,45 @@ def test_lock_store_on_a_closed_port_is_a_storage_failure() -> None:
         tracker_store.ping_lock_store(locks)
     assert tracker_store.is_storage_failure(caught.value)
     with pytest.raises(Exception) as caught:
-        locks.issue_ticket("someone")
+        asyncio.run(_take(locks, "someone"))
     assert tracker_store.is_storage_failure(caught.value)
-    locks.cleanup("someone", 0)  # releasing never raises: the ticket expires by itself
+
+
+async def _take(locks: tracker_store.PatientRedisLockStore, conversation: str) -> None:
+    async with locks.lock(conversation):
+        pass
+
+
+def test_a_conversation_lock_admits_one_turn_at_a_time_and_lapses() -> None:
+    """Real Redis: two turns of one conversation never overlap, other conversations don't
+    wait, and a lock whose holder died lapses after its lifetime."""
+    import uuid
+
+    locks = tracker_store.PatientRedisLockStore(host="127.0.0.1", port=6379)
+    conversation = f"lock-test-{uuid.uuid4().hex}"
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    async def turn(n: int) -> None:
+        async with locks.lock(conversation):
+            inside.append(n)
+            if len(inside) > 1:
+                overlaps.append(n)
+            await asyncio.sleep(0.05)
+            inside.remove(n)
+
+    async def main() -> float:
+        await asyncio.gather(*(turn(n) for n in range(8)))
+        # A holder that died: its lock is taken and never released.
+        dead = locks.red.lock(f"{locks.key_prefix}{conversation}:turn", timeout=1.0)
+        assert dead.acquire(blocking=False)
+        start = asyncio.get_running_loop().time()
+        async with locks.lock(f"{conversation}-other"):
+            pass  # another conversation does not wait
+        assert asyncio.get_running_loop().time() - start < 0.5
+        async with locks.lock(conversation):
+            return asyncio.get_running_loop().time() - start
+
+    waited = asyncio.run(main())
+    assert overlaps == []
+    assert 0.8 < waited < 3.0
