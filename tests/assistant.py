@@ -244,6 +244,8 @@ class ScaledRun:
     rasa_url: str
     run_dir: Path
     log: Path
+    #: What an operator's terminal beside it has (store, clock, run directory).
+    env: dict[str, str] = field(default_factory=dict)
 
     def children(self) -> dict[int, bytes]:
         """The supervisor's children: pid -> command line (NUL-separated)."""
@@ -299,7 +301,7 @@ def scaled_run(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    run = ScaledRun(process, f"http://127.0.0.1:{ports['--rasa-port']}", workdir / "run", log)
+    run = ScaledRun(process, f"http://127.0.0.1:{ports['--rasa-port']}", workdir / "run", log, env)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from assistant import ScaledRun, demo_store, drop_tracker_database, scaled_run
+from assistant import BIN, ROOT, ScaledRun, demo_store, drop_tracker_database, scaled_run
 
 from bot import runstate
 
@@ -150,6 +150,30 @@ def test_two_messages_of_one_conversation_at_once_are_both_kept(scaled: ScaledRu
     assert sorted(_user_texts(scaled, sender)) == sorted(texts)
 
 
+def test_an_editors_change_is_in_the_next_answer_on_every_replica(scaled: ScaledRun) -> None:
+    def bot(*argv: str) -> None:
+        subprocess.run(
+            [str(BIN / "bot"), "--actor", "scale-test", *argv],
+            cwd=ROOT,
+            env=scaled.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    bot("channel", "set-status", "vermont_blue_rx", "down", "--note", "Not answering.")
+    try:
+        # Round robin: four new conversations, two on each replica.
+        for n in range(4):
+            status, reply = _chat(scaled, f"edited-{n}", "what's the pharmacy phone number")
+            assert status == 200 and "(877) 493-1947" not in reply, reply
+            assert "not available right now" in reply, reply
+    finally:
+        bot("channel", "set-status", "vermont_blue_rx", "up")
+    status, reply = _chat(scaled, "edited-again", "what's the pharmacy phone number")
+    assert "(877) 493-1947" in reply, reply
+
+
 def test_a_killed_replica_costs_only_its_turns_in_flight(scaled: ScaledRun) -> None:
     victim = _replicas(scaled)[0]
     senders = [f"survivor-{i}" for i in range(CONVERSATIONS)]
@@ -188,8 +212,6 @@ def test_a_killed_replica_costs_only_its_turns_in_flight(scaled: ScaledRun) -> N
 def test_replicas_on_memory_stores_are_refused(tmp_path: Path) -> None:
     """Replicas that each kept their own conversations would answer a member who has just
     given a detail as if they had never spoken: refused, with what to do instead."""
-    from assistant import BIN, ROOT
-
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BOT_")},
         "BOT_RUN_DIR": str(tmp_path / "run"),
