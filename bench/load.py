@@ -30,15 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from flood import _p
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "netguard")]
 
 from assistant import (  # noqa: E402
     BIN,
+    POSTGRES_ADMIN_URL,
     _wait,
     demo_store,
-    drop_tracker_database,
+    drop_postgres_database,
     free_port,
     running_assistant,
     scaled_run,
@@ -87,10 +89,7 @@ class Result:
     seconds: float = 0.0
 
     def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+        return _p(self.latencies, q)
 
     def row(self) -> dict[str, object]:
         return {
@@ -252,7 +251,7 @@ def main() -> int:
             prod_dir = workdir / "production"
             prod_dir.mkdir()
             db = "bench_load_trackers"
-            drop_tracker_database(db)
+            drop_postgres_database(POSTGRES_ADMIN_URL, db)
             prod = stack.enter_context(
                 running_assistant(prod_dir, demo_store(prod_dir, NOW), NOW, tracker_db=db)
             )
@@ -265,7 +264,7 @@ def main() -> int:
             scaled_dir = workdir / "scaled"
             scaled_dir.mkdir()
             db = "bench_load_scaled_trackers"
-            drop_tracker_database(db)
+            drop_postgres_database(POSTGRES_ADMIN_URL, db)
             scaled = stack.enter_context(
                 scaled_run(scaled_dir, demo_store(scaled_dir, NOW), NOW, db, args.replicas)
             )

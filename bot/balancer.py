@@ -90,6 +90,7 @@ def config(host: str, pools: list[Pool]) -> str:
     """An HAProxy configuration: each pool's port balanced over its servers."""
     sections = []
     for pool in pools:
+        forward = "  option forwardfor\n" if pool.forward_for else ""
         servers = "\n".join(
             f"  server {pool.name}{i} {host}:{p} check"
             for i, p in enumerate(pool.backends, start=1)
@@ -97,7 +98,7 @@ def config(host: str, pools: list[Pool]) -> str:
         sections.append(f"""frontend {pool.name}
   bind {host}:{pool.port}
   option http-buffer-request
-{"  option forwardfor" + chr(10) if pool.forward_for else ""}  default_backend {pool.name}_servers
+{forward}  default_backend {pool.name}_servers
 
 backend {pool.name}_servers
   balance roundrobin

@@ -98,24 +98,20 @@ def demo_store(workdir: Path, now: str) -> str:
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.production.yml"
 
 
-def drop_tracker_database(name: str) -> None:
-    """Remove a PostgreSQL tracker database the production endpoints created (if any)."""
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "test",
-            "-qc",
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+#: The local PostgreSQL's maintenance database (trust auth), where test databases are made.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    """Remove a PostgreSQL database (a test's store or trackers), connections and all."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def production_env(
@@ -249,18 +245,23 @@ class ScaledRun:
 
     def children(self) -> dict[int, bytes]:
         """The supervisor's children: pid -> command line (NUL-separated)."""
-        found: dict[int, bytes] = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                found[int(entry.name)] = cmdline
-        return found
+        return children_of(self.process.pid)
+
+
+def children_of(pid: int) -> dict[int, bytes]:
+    """The live child processes of ``pid``: pid -> command line (NUL-separated)."""
+    found: dict[int, bytes] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # exited meanwhile
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry.name)] = cmdline
+    return found
 
 
 @contextmanager

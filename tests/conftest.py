@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "netguard"))
 
 import netguard  # noqa: E402
+from assistant import POSTGRES_ADMIN_URL, drop_postgres_database  # noqa: E402, F401
 
 from bot import migrate, scenario  # noqa: E402
 from bot.clock import Clock  # noqa: E402
@@ -38,9 +39,6 @@ atexit.register(shutil.rmtree, _RUN_DIR, True)
 
 #: The demo moment: during the outage (phones down, waiver in force).
 OUTAGE_NOW = datetime.fromisoformat("2023-11-28T10:00:00-05:00")
-POSTGRES_ADMIN_URL = os.environ.get(
-    "BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture
@@ -69,13 +67,6 @@ def fresh_postgres_database(admin_url: str) -> tuple[str, str]:
     engine.dispose()
     base = admin_url.rsplit("/", 1)[0]
     return name, f"{base}/{name}"
-
-
-def drop_postgres_database(admin_url: str, name: str) -> None:
-    engine = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

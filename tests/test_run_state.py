@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from assistant import children_of
 
 from bot import rasa_launch, runstate
 from bot.clock import Clock
@@ -134,19 +135,6 @@ def _cmdlines() -> dict[int, bytes]:
     return found
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                kids.append(int(entry.name))
-    return kids
-
-
 def test_run_state_file_tells_the_pinned_clock_rasa_and_token(running: Run) -> None:
     path = runstate.path_in(running.run_dir)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -169,7 +157,7 @@ def test_no_command_line_holds_the_rasa_token(running: Run) -> None:
     assert token not in ps.stdout
     assert "--auth-token" not in ps.stdout
     # Only the Rasa server and the operations service are given the token at all.
-    for pid in _children(running.process.pid):
+    for pid in children_of(running.process.pid):
         environ = Path(f"/proc/{pid}/environ").read_bytes()
         has_token = f"BOT_RASA_TOKEN={token}".encode() in environ.split(b"\0")
         argv = cmdlines.get(pid, b"")
@@ -281,18 +269,6 @@ def test_rasa_reads_any_token_the_launcher_hands_it(token: str) -> None:
     assert parser.parse_args(argv[2:]).auth_token == token
 
 
-def _children_of(pid: int) -> dict[int, bytes]:
-    found = {}
-    for child, cmdline in _cmdlines().items():
-        try:
-            stat = (Path("/proc") / str(child) / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found[child] = cmdline
-    return found
-
-
 def _chat(running: Run, text: str, sender: str) -> str:
     request = urllib.request.Request(
         f"{running.state().rasa_url}/webhooks/rest/webhook",
@@ -307,7 +283,7 @@ def test_a_dead_action_server_goes_unnoticed_and_is_started_again(running: Run) 
     """Two action servers behind HAProxy: killing one costs the member nothing (the answer
     is the live one, checked now, not the last known routing), and the supervisor starts it
     again."""
-    kids = _children_of(running.process.pid)
+    kids = children_of(running.process.pid)
     actions = sorted(p for p, c in kids.items() if b"run\x00actions" in c)
     assert len(actions) == 2, kids
     assert any(b"haproxy" in c for c in kids.values()), kids
@@ -318,7 +294,7 @@ def test_a_dead_action_server_goes_unnoticed_and_is_started_again(running: Run) 
             assert "(Checked 10:00 AM.)" in reply and "can't reach" not in reply, reply
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        kids = _children_of(running.process.pid)
+        kids = children_of(running.process.pid)
         again = sorted(p for p, c in kids.items() if b"run\x00actions" in c)
         if len(again) == 2 and actions[0] not in again:
             break
@@ -350,7 +326,7 @@ def _listening_addresses(pids: list[int]) -> list[str]:
 
 
 def test_every_listening_socket_is_on_loopback(running: Run) -> None:
-    children = list(_children_of(running.process.pid))
+    children = list(children_of(running.process.pid))
     addresses = _listening_addresses(children)
     assert addresses, "no listening socket found"
     loopback = {"0100007F", "00000000000000000000000001000000"}
@@ -361,5 +337,5 @@ def test_stopping_removes_the_run_state_file(running: Run) -> None:
     assert running.stop() == 0
     assert not runstate.path_in(running.run_dir).exists()
     time.sleep(1)
-    assert _children(running.process.pid) == []
+    assert list(children_of(running.process.pid)) == []
     assert not (running.log.parent / "netguard.log").exists()

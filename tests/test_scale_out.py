@@ -23,7 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from assistant import BIN, ROOT, ScaledRun, demo_store, drop_tracker_database, scaled_run
+from assistant import (
+    BIN,
+    POSTGRES_ADMIN_URL,
+    ROOT,
+    ScaledRun,
+    demo_store,
+    drop_postgres_database,
+    scaled_run,
+)
 
 from bot import runstate
 
@@ -47,10 +55,10 @@ CONVERSATIONS = 6
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledRun]:
     work = tmp_path_factory.mktemp("scaled")
-    drop_tracker_database(DB)
+    drop_postgres_database(POSTGRES_ADMIN_URL, DB)
     with scaled_run(work, demo_store(work, NOW), NOW, DB, replicas=2) as run:
         yield run
-    drop_tracker_database(DB)
+    drop_postgres_database(POSTGRES_ADMIN_URL, DB)
 
 
 def _chat(run: ScaledRun, sender: str, text: str) -> tuple[int, str]:
