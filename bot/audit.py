@@ -20,11 +20,21 @@ from bot.models import (
     DateRule,
     Incident,
     IncidentUpdate,
+    OutboundMessage,
     Route,
     Tracked,
 )
 
-AUDITED = (Channel, Route, Incident, IncidentUpdate, DataFreshness, DateRule, AnswerText)
+AUDITED = (
+    Channel,
+    Route,
+    Incident,
+    IncidentUpdate,
+    DataFreshness,
+    DateRule,
+    AnswerText,
+    OutboundMessage,
+)
 #: Bookkeeping, not content; ``version`` is kept, so the trail shows which version each
 #: change replaced (every "before" is the previous "after").
 _SKIPPED = {"updated_at", "updated_by"}

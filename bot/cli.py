@@ -24,9 +24,9 @@ from bot.config import PROJECT_ROOT, ConfigError, Settings, disable_phone_home
 from bot.db import Store
 from bot.errors import StoreError
 from bot.formatting import how_to_reach, when
-from bot.models import AuditEntry
+from bot.models import MESSAGE_KINDS, AuditEntry
 from bot.nlu_tools.commands import add_commands as add_nlu_commands
-from bot.services import channels, incidents, mentions, routing
+from bot.services import channels, incidents, mentions, outbound, routing
 from bot.web.commands import add_commands as add_web_commands
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -237,6 +237,9 @@ def cmd_channel_set_status(args: argparse.Namespace, settings: Settings) -> int:
             if named:
                 where = ", ".join(f"{t.source} {t.owner} ({t.field})" for t in named)
                 lines.append(f"  named in: {where}; views now mark it {mentions.MARK}")
+        held = [m.key for m in outbound.messages_naming(session, channel) if m.held]
+        if held:
+            lines.append(f"  outgoing messages held (an editor releases them): {', '.join(held)}")
         return lines
 
     with _opened(settings) as store:
@@ -279,6 +282,98 @@ def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
         return ""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in keys)
+
+
+# --- outgoing messages ------------------------------------------------------------------------
+
+#: ``bot message check`` exits with this when the draft names a channel that is not working.
+DRAFT_HAS_PROBLEMS = 3
+
+
+def _message_lines(session: Session, m: Any, *, full: bool = False) -> list[str]:
+    state = "HELD" if m.held else ("active" if m.active else "inactive")
+    lines = [f"{m.key:<30} {state:<8} {m.kind:<15} {m.name}"]
+    if m.held:
+        lines.append(f"  {m.held_reason}")
+    if full:
+        named = outbound.named_channels(session, m)
+        lines.append(f"  owner: {m.owner}; schedule: {m.schedule or '-'}")
+        lines.append(f"  text: {m.text}")
+        for c, found in named:
+            lines.append(f"  names {c.key} ({c.status}) as {found!r}")
+    return lines
+
+
+def cmd_message_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _opened(settings) as store:
+        with store.read() as session:
+            rows = outbound.list_messages(session, held=True if args.held else None)
+            if not rows:
+                print("no held outgoing messages" if args.held else "no outgoing messages")
+            for m in rows:
+                print("\n".join(_message_lines(session, m)))
+    return 0
+
+
+def cmd_message_show(args: argparse.Namespace, settings: Settings) -> int:
+    with _opened(settings) as store:
+        with store.read() as session:
+            m = outbound.get_message(session, args.key)
+            print("\n".join(_message_lines(session, m, full=True)))
+    return 0
+
+
+def _text_argument(args: argparse.Namespace) -> str:
+    if (args.text is None) == (args.file is None):
+        raise CliError("give the text either as an argument or with --file (not both)")
+    if args.file is not None:
+        try:
+            return Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
+    return str(args.text)
+
+
+def cmd_message_add(args: argparse.Namespace, settings: Settings) -> int:
+    data = {
+        "key": args.key,
+        "name": args.name,
+        "kind": args.kind,
+        "owner": args.owner,
+        "text": _text_argument(args),
+        "schedule": args.schedule,
+        "active": not args.inactive,
+    }
+
+    def change(session: Session) -> list[str]:
+        return _message_lines(session, outbound.upsert_message(session, data), full=True)
+
+    with _opened(settings) as store:
+        print("\n".join(store.change(args.actor, change)))
+    return 0
+
+
+def cmd_message_release(args: argparse.Namespace, settings: Settings) -> int:
+    def change(session: Session) -> str:
+        m = outbound.release(session, args.key, force=args.force)
+        return f"released {m.key}; it may go out again"
+
+    with _opened(settings) as store:
+        print(store.change(args.actor, change))
+    return 0
+
+
+def cmd_message_check(args: argparse.Namespace, settings: Settings) -> int:
+    text = _text_argument(args)
+    with _opened(settings) as store:
+        with store.read() as session:
+            problems = outbound.check(session, text)
+    if not problems:
+        print("ok: nothing in it points at a channel that is down or degraded")
+        return 0
+    for p in problems:
+        print(f"problem: {p.found!r} points at {p.channel}, which is {p.status}")
+    return DRAFT_HAS_PROBLEMS
 
 
 # --- nlp --------------------------------------------------------------------------------------
@@ -353,6 +448,32 @@ def cmd_privacy_purge(args: argparse.Namespace, settings: Settings) -> int:
         f"deleted {done.conversations} conversation(s) idle for more than {days} days "
         f"({done.events} events)"
     )
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """What people are asking now, from the tracker store (bot/services/stats.py)."""
+    from bot.services import stats
+
+    url = args.tracker_url or settings.tracker_url
+    if not url:  # `make run`: conversations in memory; nothing to count, and no error
+        print(
+            json.dumps({"available": False, "message": stats.NO_TRACKER})
+            if args.json
+            else stats.NO_TRACKER
+        )
+        return 0
+    tracker = stats.open_tracker(url)
+    try:
+        with _opened(settings) as store, store.read() as session:
+            try:
+                report = stats.report(tracker, session, session.info["now"], hours=args.hours)
+            except stats.TrackerUnavailable as exc:
+                raise CliError(str(exc)) from exc
+            shown = stats.as_json(report) if args.json else stats.render(report, store.clock)
+    finally:
+        tracker.dispose()
+    print(json.dumps(shown, indent=2) if args.json else shown)
     return 0
 
 
@@ -494,6 +615,40 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     show.add_argument("--audience", default="member", choices=["member", "provider"])
     show.set_defaults(func=cmd_route_show)
 
+    msg = sub.add_parser(
+        "message", help="outgoing messages: held while they name a channel that is down"
+    ).add_subparsers(dest="message", required=True)
+    ml = msg.add_parser("list", help="outgoing messages, held ones with the reason")
+    ml.add_argument("--held", action="store_true", help="only the held ones")
+    ml.set_defaults(func=cmd_message_list)
+    ms = msg.add_parser("show", help="one message, its text and the channels it names")
+    ms.add_argument("key")
+    ms.set_defaults(func=cmd_message_show)
+    ma = msg.add_parser(
+        "add", help="register or replace a message (held if it names a dead channel)"
+    )
+    ma.add_argument("key")
+    ma.add_argument("--name", required=True)
+    ma.add_argument("--kind", required=True, choices=list(MESSAGE_KINDS))
+    ma.add_argument("--owner", required=True, help="who is responsible for it")
+    ma.add_argument("--text")
+    ma.add_argument("--file", help="read the text from a file")
+    ma.add_argument("--schedule", help="when it goes out, in words")
+    ma.add_argument("--inactive", action="store_true", help="registered but not being sent")
+    ma.set_defaults(func=cmd_message_add)
+    mr = msg.add_parser("release", help="let a held message go out again (editors)")
+    mr.add_argument("key")
+    mr.add_argument(
+        "--force", action="store_true", help="even though it still names a channel that is down"
+    )
+    mr.set_defaults(func=cmd_message_release)
+    mc = msg.add_parser(
+        "check", help=f"check a draft; exit {DRAFT_HAS_PROBLEMS} if it names a dead channel"
+    )
+    mc.add_argument("text", nargs="?")
+    mc.add_argument("--file", help="read the draft from a file")
+    mc.set_defaults(func=cmd_message_check)
+
     au = sub.add_parser("audit", help="recent changes: who, when, what")
     au.add_argument("--limit", type=int, default=20)
     au.add_argument("--entity", help="channels, incidents, routes, date_rules, answer_texts …")
@@ -531,6 +686,22 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     purge.add_argument("--tracker-url", dest="tracker_url", help="default: BOT_TRACKER_URL")
     purge.add_argument("--days", type=int, help="default: BOT_RETENTION_DAYS (30)")
     purge.set_defaults(func=cmd_privacy_purge)
+
+    st = sub.add_parser(
+        "stats", help="what people are asking now: topics, fallbacks, channels, reply time"
+    )
+    st.add_argument(
+        "--tracker-url",
+        dest="tracker_url",
+        help="default: BOT_TRACKER_URL, else the BOT_TRACKER_* of endpoints.production.yml",
+    )
+    st.add_argument(
+        "--hours",
+        type=_at_least_one,
+        help="the last N hours instead of since the current incident began (none: 24)",
+    )
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_stats)
 
     ask = sub.add_parser("ask", help="agent lookup: what would the assistant answer?")
     ask.add_argument("text", nargs="+", help="what the caller said")

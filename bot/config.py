@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot import runstate
 from bot.runstate import RunState, RunStateError
@@ -67,8 +68,9 @@ class Settings:
     api_writes_per_minute_per_ip: int = 60
     #: API requests without a valid token allowed per minute from one address.
     api_auth_failures_per_minute_per_ip: int = 30
-    #: Rasa's SQL tracker store, read by ``bot nlu inbox`` (None: pass --tracker-url).
-    tracker_url: str | None = None
+    #: Rasa's SQL tracker store, read by ``bot nlu inbox`` and ``bot stats``, purged by
+    #: ``bot privacy purge`` (None: conversations are kept in memory; pass --tracker-url).
+    tracker_url: str | None = field(default=None, repr=False)
     #: Where ``bot run`` keeps its run-state file.
     run_dir: Path = DEFAULT_RUN_DIR
     #: The live ``bot run`` this process takes its clock and Rasa server from, if any.
@@ -120,7 +122,7 @@ class Settings:
             api_auth_failures_per_minute_per_ip=_positive_int(
                 env, "BOT_API_AUTH_FAILURES_PER_MINUTE_PER_IP", 30
             ),
-            tracker_url=env.get("BOT_TRACKER_URL", "").strip() or None,
+            tracker_url=tracker_url_from(env),
             run_dir=run_dir,
             run_state=state,
             snapshot_path=Path(env.get("BOT_SNAPSHOT_PATH", "").strip() or DEFAULT_SNAPSHOT_PATH),
@@ -133,6 +135,36 @@ class Settings:
                 a.strip() for a in env.get("BOT_TRUSTED_PROXIES", "").split(",") if a.strip()
             ),
         )
+
+
+def tracker_url_from(env: Mapping[str, str]) -> str | None:
+    """``BOT_TRACKER_URL``; without it, the PostgreSQL tracker store that
+    ``endpoints.production.yml`` names (``BOT_TRACKER_HOST`` as ``host:port``, ``_USER``,
+    ``_PASSWORD``, ``_DB``), so what reads the trackers under ``make run-scaled`` finds the
+    ones Rasa writes; None when neither is set (``make run``: trackers in memory)."""
+    explicit = env.get("BOT_TRACKER_URL", "").strip()
+    host = env.get("BOT_TRACKER_HOST", "").strip()
+    db = env.get("BOT_TRACKER_DB", "").strip()
+    if explicit or not (host and db):
+        return explicit or None
+    if "://" in host:  # a whole URL, which Rasa's tracker store takes as it is
+        return host
+    from sqlalchemy.engine import URL
+
+    where = urlsplit(f"//{host}")
+    try:
+        port = where.port
+    except ValueError as exc:
+        raise ConfigError(f"BOT_TRACKER_HOST={host!r} is not host or host:port") from exc
+    url = URL.create(
+        "postgresql",
+        username=env.get("BOT_TRACKER_USER", "").strip() or None,
+        password=env.get("BOT_TRACKER_PASSWORD", "") or None,
+        host=where.hostname or host,
+        port=port,
+        database=db,
+    )
+    return url.render_as_string(hide_password=False)
 
 
 def _running(run_dir: Path, *, clock_needed: bool) -> RunState | None:

@@ -1,4 +1,5 @@
-"""Tables of the live store: incidents, channels, routes, date rules, answer texts, audit.
+"""Tables of the live store: incidents, channels, routes, date rules, answer texts, the
+plan's outgoing messages, audit.
 
 Every editable row records who changed it last and when; the full history lives in
 ``audit_entries`` (written by :mod:`bot.audit` on every flush, so nothing changes silently).
@@ -42,6 +43,9 @@ INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 AUDIENCES = ("member", "provider")
 CHANNEL_AUDIENCES = ("member", "provider", "all")
 CHANNEL_KINDS = ("phone", "email", "portal", "web", "mail", "answering_service")
+#: What the plan sends out on its own: automated emails, IVR prompts, web page snippets,
+#: scheduled campaigns (see :mod:`bot.services.outbound`).
+MESSAGE_KINDS = ("email_template", "ivr_prompt", "web_snippet", "campaign", "sms_template")
 
 
 class UTCDateTime(TypeDecorator):
@@ -218,6 +222,32 @@ class AnswerText(Tracked, Base):
     text = Column(Text, nullable=False)
 
 
+class OutboundMessage(Tracked, Base):
+    """A communication the plan sends without a person in the loop, and whether it is held.
+
+    ``held_at`` is set (with ``held_reason``) when a channel its text names goes down, so an
+    email can't keep sending thousands of people to a website that is off; only an editor
+    clears it (:func:`bot.services.outbound.release`). Every hold and release is audited.
+    """
+
+    __tablename__ = "outbound_messages"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    kind = Column(String(32), nullable=False)
+    owner = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    schedule = Column(String(200), nullable=True)
+    active = Column(Boolean, nullable=False, default=True)
+    held_at = Column(UTCDateTime, nullable=True)
+    held_reason = Column(Text, nullable=True)
+
+    @property
+    def held(self) -> bool:
+        return self.held_at is not None
+
+
 class TextMention(Base):
     """A stored text names a channel: which text (one owner column is set), which field,
     the words found and where. Derived by :mod:`bot.services.mentions` whenever the text or
@@ -235,6 +265,9 @@ class TextMention(Base):
     )
     answer_text_id = Column(ForeignKey("answer_texts.id", ondelete="CASCADE"), nullable=True)
     date_rule_id = Column(ForeignKey("date_rules.id", ondelete="CASCADE"), nullable=True)
+    outbound_message_id = Column(
+        ForeignKey("outbound_messages.id", ondelete="CASCADE"), nullable=True
+    )
     field = Column(String(32), nullable=False)
     found_text = Column(Text, nullable=False)
     span_start = Column(Integer, nullable=False)
@@ -245,6 +278,7 @@ class TextMention(Base):
     incident_update = relationship("IncidentUpdate")
     answer_text = relationship("AnswerText")
     date_rule = relationship("DateRule")
+    outbound_message = relationship("OutboundMessage")
 
 
 class AuditEntry(Base):

@@ -14,7 +14,19 @@ from typing import Any
 
 from sqlalchemy import column, create_engine, delete, func, select, table
 
-EVENTS = table("events", column("sender_id"), column("timestamp"))
+#: Rasa's SQLTrackerStore table, declared once for every reader (retention, the inbox, the
+#: statistics). Each selects only the columns it needs: sender_id leaves the database only
+#: for retention's own deletes here.
+EVENTS = table(
+    "events",
+    column("id"),
+    column("sender_id"),
+    column("type_name"),
+    column("timestamp"),
+    column("intent_name"),
+    column("action_name"),
+    column("data"),
+)
 #: What action_forget_conversation sends the chat channel: "delete this conversation now".
 FORGET_PAYLOAD = {"forget_conversation": True}
 FORGOTTEN = (

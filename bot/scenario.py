@@ -1,4 +1,5 @@
-"""Load a scenario file (channels, routes, incidents, rules, answer texts) into the store.
+"""Load a scenario file (channels, routes, incidents, rules, answer texts, outgoing
+messages) into the store.
 
 Loading is all-or-nothing: the caller's transaction rolls back on the first bad value.
 """
@@ -17,7 +18,7 @@ from bot import validation
 from bot.config import PROJECT_ROOT
 from bot.errors import Invalid
 from bot.models import Channel
-from bot.services import channels, incidents, routing, rules, texts
+from bot.services import channels, incidents, outbound, routing, rules, texts
 
 DEMO_SCENARIO = PROJECT_ROOT / "data" / "scenarios" / "november_2023_outage.yml"
 
@@ -45,7 +46,14 @@ def is_empty(session: Session) -> bool:
 
 def load(session: Session, data: dict[str, Any], now: datetime) -> dict[str, int]:
     """Upsert everything in ``data``; returns counts per section."""
-    counts = {"channels": 0, "routes": 0, "incidents": 0, "rules": 0, "answers": 0}
+    counts = {
+        "channels": 0,
+        "routes": 0,
+        "incidents": 0,
+        "rules": 0,
+        "answers": 0,
+        "messages": 0,
+    }
     for item in data.get("channels") or []:
         channels.upsert_channel(session, item)
         counts["channels"] += 1
@@ -65,6 +73,9 @@ def load(session: Session, data: dict[str, Any], now: datetime) -> dict[str, int
     for key, text in (data.get("answers") or {}).items():
         texts.set_text(session, key, text)
         counts["answers"] += 1
+    for item in data.get("messages") or []:
+        outbound.upsert_message(session, dict(item))  # after channels and incidents: holds
+        counts["messages"] += 1
     return counts
 
 

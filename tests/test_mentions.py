@@ -284,6 +284,7 @@ def test_saved_texts_are_linked_to_the_channels_they_name(sqlite_store: Store) -
             ("incident", "working_note"),
             ("incident_update", "body"),
             ("date_rule", "text"),
+            ("outbound_message", "text"),
         }
         update = next(t for t in linked if t.source == "incident_update")
         assert update.owner == OUTAGE and update.text == BUG_UPDATE
@@ -458,7 +459,14 @@ def test_migration_0003_matches_the_model_and_downgrades(empty_store: Store) -> 
     with empty_store.begin("loader") as s:
         scenario.load(s, DEMO, empty_store.clock.now())
     with empty_store.read() as s:
-        assert len(mentions.texts_mentioning(s, "vermont_blue_rx")) == 3
+        linked = mentions.texts_mentioning(s, "vermont_blue_rx")
+        assert sorted((t.source, t.owner) for t in linked) == [
+            ("date_rule", "prior_auth_vendor_portals"),
+            ("incident", OUTAGE),
+            ("incident_update", OUTAGE),
+            ("outbound_message", "outage_banner"),
+            ("outbound_message", "pharmacy_ivr_prompt"),
+        ]
 
 
 def test_migration_0003_links_texts_already_stored(store: Store) -> None:

@@ -132,13 +132,14 @@ def test_migration_0004_matches_the_model_and_downgrades_keeping_data(store: Sto
     assert [d for d in diffs if "version" in repr(d)] == []
     with store.begin("ops") as s:
         channels.set_status(s, "part_d_line", "down", "cut")
+    migrate.downgrade(store.engine, "0004")  # outgoing messages (0005) go first
     counts = _row_counts(store)
     migrate.downgrade(store.engine, "0003")
     for table in VERSIONED:
         assert "version" not in {c["name"] for c in inspect(store.engine).get_columns(table)}
     assert _row_counts(store) == counts  # dropping a column cascaded to nothing
     migrate.upgrade(store.engine)
-    assert migrate.current_revision(store.engine) == "0004"
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
     assert _row_counts(store) == counts
     assert version_of(store, "part_d_line") == 1  # rows already stored start at 1
 

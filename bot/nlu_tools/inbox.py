@@ -13,19 +13,17 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import column, create_engine, select, table
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, select
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.nlu_tools.checks import normalise
 from bot.nlu_tools.redact import plan_phone_numbers, redact
+from bot.privacy import EVENTS
 
 FALLBACK = "nlu_fallback"
 DEFAULT_THRESHOLD = 0.6
 DEFAULT_LIMIT = 50
-
-#: Rasa's SQLTrackerStore table; only the columns we need (never sender_id).
-EVENTS = table("events", column("id"), column("type_name"), column("data"))
 
 
 class InboxError(RuntimeError):
@@ -81,7 +79,7 @@ def read_messages(url: str) -> Iterator[Message]:
         engine = create_engine(url, future=True)
     except (ArgumentError, ValueError) as exc:
         raise InboxError(f"not a database URL: {exc}") from exc
-    shown = repr(make_url(url))  # password hidden
+    # Never sender_id: what is not read cannot be printed.
     query = select(EVENTS.c.data).where(EVENTS.c.type_name == "user").order_by(EVENTS.c.id)
     try:
         with engine.connect() as conn:
@@ -90,22 +88,33 @@ def read_messages(url: str) -> Iterator[Message]:
                 if message is not None:
                     yield message
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise InboxError(f"cannot read the tracker store at {shown}: {reason}") from exc
+        raise InboxError(unreadable(url, exc)) from exc
     finally:
         engine.dispose()
+
+
+def unreadable(url: str | URL, exc: SQLAlchemyError) -> str:
+    """One line for a failed read: where (password hidden) and the database's first line."""
+    lines = str(getattr(exc, "orig", exc)).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    return f"cannot read the tracker store at {make_url(url)!r}: {reason}"
 
 
 def group(
     messages: Iterable[Message], threshold: float, plan_numbers: Iterable[str] = ()
 ) -> list[Group]:
     """Unsure messages, redacted and grouped; most frequent first, then least confident."""
+    return group_messages((m for m in messages if m.unsure(threshold)), plan_numbers)
+
+
+def group_messages(messages: Iterable[Message], plan_numbers: Iterable[str] = ()) -> list[Group]:
+    """Every message given, redacted and grouped (the same wording once, with its count);
+    most frequent first, then least confident. Shared with ``bot stats``."""
     plan = frozenset(plan_numbers)
     buckets: dict[str, list[tuple[str, Message]]] = {}
     for message in messages:
-        if message.unsure(threshold):
-            shown = redact(" ".join(message.text.split()), plan)
-            buckets.setdefault(normalise(shown), []).append((shown, message))
+        shown = redact(" ".join(message.text.split()), plan)
+        buckets.setdefault(normalise(shown), []).append((shown, message))
     groups = []
     for members in buckets.values():
         intent = Counter(m.intent for _, m in members).most_common(1)[0][0]

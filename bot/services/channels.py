@@ -32,11 +32,21 @@ def get_channel(session: Session, key: str, *, lock: bool = False) -> Channel:
 
 
 def set_status(session: Session, key: str, status: str, note: str | None = None) -> Channel:
-    """Mark a channel up, degraded or down; the note says why (shown to people)."""
+    """Mark a channel up, degraded or down; the note says why (shown to people).
+
+    Outgoing messages that send people to it are held in the same transaction.
+    """
     channel = get_channel(session, key, lock=True)
     channel.status = validation.channel_status(status)
     channel.status_note = validation.text("note", note, max_len=1000, required=False)
+    _hold_messages(session, channel)
     return channel
+
+
+def _hold_messages(session: Session, channel: Channel) -> None:
+    from bot.services import outbound  # outbound -> incidents -> channels: import late
+
+    outbound.hold_naming(session, channel)
 
 
 def upsert_channel(session: Session, data: dict[str, Any]) -> Channel:
@@ -62,4 +72,5 @@ def upsert_channel(session: Session, data: dict[str, Any]) -> Channel:
     channel.aliases = validation.aliases(data.get("aliases")) or None
     if before != (channel.name, channel.contact, list(channel.aliases or [])):
         mentions.relink_all(session)
+    _hold_messages(session, channel)
     return channel

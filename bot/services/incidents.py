@@ -12,7 +12,7 @@ from bot import validation
 from bot.db import for_change
 from bot.errors import Conflict, Invalid, NotFound
 from bot.models import DataFreshness, Incident, IncidentUpdate
-from bot.services import mentions, texts
+from bot.services import mentions, outbound, texts
 from bot.services.channels import get_channel
 
 DEFAULT_BACKLOG = (
@@ -219,3 +219,9 @@ def _apply(session: Session, incident: Incident, data: dict[str, Any], now: date
         if name in data:
             mentions.refuse_down_claims(session, name, getattr(incident, name))
             mentions.link(session, incident, name, getattr(incident, name))
+    # What it affects, or whether it is active, changed: outgoing messages that send people
+    # to a channel it affects wait for an editor (an edit of its wording alone holds nothing).
+    touched = {"channels", "status", "started_at"} & set(data)
+    if touched and incident.status != "resolved" and incident.started_at <= now:
+        for channel in incident.channels:
+            outbound.hold_naming(session, channel)

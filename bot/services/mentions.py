@@ -9,7 +9,8 @@ When a channel goes down, that prose must not keep offering it. This module
   any case, "the Member and Provider Resource Centers"), or one of its ``aliases``, all
   derived from the channel rows themselves, never from a list in code;
 * reads what the text says about them (:func:`working_claims`: "X is working", "X and Y
-  are working", "you can call X"; and the opposite: "X is down", "do not call X");
+  are working", "you can call X"; and the opposite, :func:`down_claims`: "X is down",
+  "do not call X");
 * renders stored prose for display (:func:`present`): each mention of a down channel loses
   its number or address and is marked, "Vermont Blue Rx (now unavailable)"; text about
   channels that work is returned unchanged;
@@ -30,7 +31,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.errors import Invalid
-from bot.models import AnswerText, Channel, DateRule, Incident, IncidentUpdate, TextMention
+from bot.models import (
+    AnswerText,
+    Channel,
+    DateRule,
+    Incident,
+    IncidentUpdate,
+    OutboundMessage,
+    TextMention,
+)
 
 #: What a mention of a down channel is marked with.
 MARK = "(now unavailable)"
@@ -583,6 +592,16 @@ def _polarities(text: str, found: list[_Found]) -> dict[tuple[int, int], set[int
 def working_claims(channels: Source, text: str | None) -> list[str]:
     """Keys of the channels ``text`` calls working ("X is working", "X and Y are working",
     "you can call X", "Working: X"), in order; not those it says are down or not to use."""
+    return _claimed(channels, text, WORKING)
+
+
+def down_claims(channels: Source, text: str | None) -> list[str]:
+    """Keys of the channels ``text`` says are down or not to use ("X is not available right
+    now", "Not working: X", "do not call X", "X (now unavailable)"), in order."""
+    return _claimed(channels, text, STATED_DOWN)
+
+
+def _claimed(channels: Source, text: str | None, polarity: int) -> list[str]:
     if not text:
         return []
     rows = _rows(channels)
@@ -590,7 +609,7 @@ def working_claims(channels: Source, text: str | None) -> list[str]:
     said = _polarities(text, found)
     keys: list[str] = []
     for item in found:
-        if WORKING in said[(item.start, item.end)]:
+        if polarity in said[(item.start, item.end)]:
             keys += [k for k in item.keys if k not in keys]
     return keys
 
@@ -724,13 +743,14 @@ def refuse_down_claims(source: Source, field_name: str, text: str | None) -> Non
         raise ClaimsDownChannel(field_name, stale)
 
 
-Owner = Incident | IncidentUpdate | AnswerText | DateRule
+Owner = Incident | IncidentUpdate | AnswerText | DateRule | OutboundMessage
 
 _OWNER_COLUMNS: dict[type, str] = {
     Incident: "incident",
     IncidentUpdate: "incident_update",
     AnswerText: "answer_text",
     DateRule: "date_rule",
+    OutboundMessage: "outbound_message",
 }
 
 
@@ -776,6 +796,7 @@ LINKED_FIELDS: dict[type, tuple[str, ...]] = {
     IncidentUpdate: ("body",),
     AnswerText: ("text",),
     DateRule: ("text",),
+    OutboundMessage: ("text",),
 }
 
 
@@ -796,7 +817,8 @@ def relink_all(session: Session) -> int:
 @dataclass(frozen=True)
 class LinkedText:
     """A stored text that names a channel: ``source`` is incident, incident_update,
-    answer_text or date_rule; ``owner`` the incident, text or rule key."""
+    answer_text, date_rule or outbound_message; ``owner`` the incident, text, rule or
+    message key."""
 
     source: str
     owner: str

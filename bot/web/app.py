@@ -10,11 +10,10 @@ from aiohttp import web
 from bot.db import Store
 from bot.web import middleware, openapi, routes
 from bot.web.config import WebConfig
-from bot.web.keys import CONFIG, EXECUTOR, LAST_STATUS, LIMITER, SPEC, STORE
+from bot.web.keys import CONFIG, EXECUTOR, LAST_DOCUMENTS, LIMITER, SPEC, STORE
 from bot.web.ratelimit import RateLimiter
-from bot.web.stale import LastStatus
 
-__all__ = ["CONFIG", "EXECUTOR", "LAST_STATUS", "LIMITER", "SPEC", "STORE", "init_app"]
+__all__ = ["CONFIG", "EXECUTOR", "LAST_DOCUMENTS", "LIMITER", "SPEC", "STORE", "init_app"]
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:
@@ -51,7 +50,7 @@ def init_app(config: WebConfig) -> web.Application:
         failures_per_ip=config.auth_failures_per_minute_per_ip,
     )
     app[SPEC] = openapi.load()
-    app[LAST_STATUS] = LastStatus()
+    app[LAST_DOCUMENTS] = {}
     app.cleanup_ctx.append(store_context)
     routes.setup(app)
     return app

@@ -45,7 +45,7 @@ TEXT_FIELDS = {"text": STRING}
 _PLACEHOLDER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-def _same_key(data: dict[str, Any], key: str) -> None:
+def same_key(data: dict[str, Any], key: str) -> None:
     """The URL names the thing; a ``key`` in the body may only repeat it."""
     if "key" in data and data["key"] != key:
         raise Invalid("key", "must match the key in the URL (keys cannot be renamed)")
@@ -86,7 +86,7 @@ async def get_channel(request: web.Request) -> web.Response:
 async def put_channel(request: web.Request) -> web.Response:
     key = bodies.new_key("key", request.match_info["key"])
     data = await bodies.json_body(request, CHANNEL_FIELDS, required=("name", "kind", "contact"))
-    _same_key(data, key)
+    same_key(data, key)
     row = await calls.write(
         request,
         lambda s, _now: channel_service.upsert_channel(s, {**data, "key": key}),
@@ -163,7 +163,7 @@ async def list_rules(request: web.Request) -> web.Response:
 async def put_rule(request: web.Request) -> web.Response:
     key = bodies.new_key("key", request.match_info["key"])
     data = await bodies.json_body(request, RULE_FIELDS)
-    _same_key(data, key)
+    same_key(data, key)
     target = Target(f"rule {key!r}", lambda s: _version_of(rules.find_rule(s, key, lock=True)))
     row = await calls.write(
         request, lambda s, _now: rules.upsert_rule(s, {**data, "key": key}), serialize.rule, target

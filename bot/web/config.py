@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -37,6 +37,8 @@ class WebConfig:
     #: While the store is down, /status.json serves its last good document, marked stale,
     #: for at most this long (store-clock seconds, like the chat's last known routing).
     stale_status_max_age: float = 24 * 3600
+    #: Rasa's SQL tracker store, read by /api/stats (None: conversations kept in memory).
+    tracker_url: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebConfig:
@@ -51,4 +53,5 @@ class WebConfig:
             rasa_token=settings.rasa_token,
             public_rasa_url=settings.public_rasa_url,
             stale_status_max_age=settings.snapshot_max_age_seconds,
+            tracker_url=settings.tracker_url,
         )

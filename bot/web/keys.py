@@ -16,7 +16,8 @@ CONFIG = web.AppKey("config", WebConfig)
 STORE = web.AppKey("store", Store)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 LIMITER = web.AppKey("limiter", RateLimiter)
-#: The last /status.json document read from the store (served, marked stale, while it is down).
-LAST_STATUS = web.AppKey("last_status", LastStatus)
+#: The last document each public view read from the store, by view (/status.json,
+#: /api/v2/summary.json, /history.atom): served, marked stale, while the store is down.
+LAST_DOCUMENTS = web.AppKey("last_documents", dict[str, LastStatus])
 #: The OpenAPI document: ``{"text": <yaml>, "data": <parsed>}``.
 SPEC = web.AppKey("spec", dict[str, Any])

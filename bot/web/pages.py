@@ -1,4 +1,5 @@
-"""The member chat page, the agent lookup page, their static files, and /api/lookup.
+"""The member chat page, the agent lookup page, the incident dashboard, their static files,
+and /api/lookup.
 
 Pages are plain files under ``web/`` (no build step, nothing from a CDN). Only files in
 :data:`STATIC` are served, so no path from the URL ever reaches the file system.
@@ -27,6 +28,8 @@ STATIC = {
     "chat.css": "text/css",
     "agent.js": "application/javascript",
     "agent.css": "text/css",
+    "dashboard.js": "application/javascript",
+    "dashboard.css": "text/css",
 }
 #: Pages get a strict policy: scripts only from us, connections only to us and Rasa.
 CSP = (
@@ -64,6 +67,11 @@ async def chat(request: web.Request) -> web.Response:
 
 async def agent(request: web.Request) -> web.Response:
     return _page(request, "agent.html")
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    """What people are asking now (/api/stats), for editors and agents (token in the page)."""
+    return _page(request, "dashboard.html")
 
 
 async def static(request: web.Request) -> web.Response:
@@ -114,5 +122,6 @@ def setup(app: web.Application) -> None:
     r.add_get("/", index, allow_head=False)
     r.add_get("/chat", chat, allow_head=False)
     r.add_get("/agent", agent, allow_head=False)
+    r.add_get("/dashboard", dashboard, allow_head=False)
     r.add_get("/static/{name}", static, allow_head=False)
     r.add_get("/api/lookup", lookup, allow_head=False)

@@ -1,10 +1,16 @@
-"""Unauthenticated endpoints: liveness, readiness, the public status page data, the API spec."""
+"""Unauthenticated endpoints: liveness, readiness, the public status page data, the API spec.
+
+The public views (/status.json here, the Statuspage-compatible ones in
+:mod:`bot.web.statuspage`) share :func:`serve_public`: caching, CORS and the stale fallback.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import re
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -19,9 +25,10 @@ from bot.services import channels as channel_service
 from bot.services import mentions
 from bot.web import calls
 from bot.web.errors import error_response
-from bot.web.keys import CONFIG, LAST_STATUS, SPEC, STORE
+from bot.web.keys import CONFIG, LAST_DOCUMENTS, SPEC, STORE
 from bot.web.middleware import RETRY_AFTER, UNAVAILABLE
 from bot.web.serialize import day, iso
+from bot.web.stale import LastStatus
 
 STATUS_CACHE_CONTROL = "public, max-age=15"
 CORS_METHODS = "GET, OPTIONS"
@@ -138,6 +145,16 @@ def _not_modified_since(header: str, updated: datetime | None) -> bool:
     return updated.replace(microsecond=0) <= since
 
 
+def not_modified(request: web.Request, etag: str, updated: datetime | None) -> bool:
+    """The client's copy is current: If-None-Match names ``etag`` or, without it,
+    If-Modified-Since is no older than ``updated``."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return _matches(if_none_match, etag)
+    if_modified_since = request.headers.get("If-Modified-Since")
+    return if_modified_since is not None and _not_modified_since(if_modified_since, updated)
+
+
 def cors_headers(request: web.Request) -> dict[str, str]:
     """Allow an origin only if it is configured; always vary on Origin for caches."""
     headers = {"Vary": "Origin"}
@@ -148,49 +165,79 @@ def cors_headers(request: web.Request) -> dict[str, str]:
     return headers
 
 
-def stale_status(request: web.Request) -> web.Response | None:
-    """The last good document, marked stale and never cached, if there is a usable one."""
-    now = request.app[STORE].clock.now()
-    kept = request.app[LAST_STATUS].usable(now, request.app[CONFIG].stale_status_max_age)
-    if kept is None:
-        return None
-    document, read_at = kept
-    body = {"generated_at": iso(now), **document, "stale": True, "checked_at": iso(read_at)}
-    headers = {**cors_headers(request), "Cache-Control": "no-store", "Retry-After": RETRY_AFTER}
-    return web.json_response(body, headers=headers)
+#: A Host header we put in links: a name or an address, and a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?")
+
+
+def origin(request: web.Request) -> str:
+    """``scheme://host[:port]`` the request was made to, for absolute links; "" (links
+    relative to the document) when the Host header is not a plain host name or address."""
+    host = request.host
+    return f"{request.scheme}://{host}" if _HOST.fullmatch(host) else ""
+
+
+#: Reads a public document in a store session at the store's ``now``: the document (JSON
+#: values only, the same whatever host it is asked for) and the latest change in it.
+Build = Callable[[Session, datetime], tuple[dict[str, Any], datetime | None]]
+#: Writes a document out: ``(document, now, stale_since, base_url) -> (text, content type)``;
+#: ``stale_since`` is when a stale copy was read (None: fresh); ``base_url`` the origin the
+#: request was made to, for absolute links (never kept: a stale copy is not anyone's host).
+Render = Callable[[dict[str, Any], datetime, datetime | None, str], tuple[str, str]]
+
+
+async def serve_public(
+    request: web.Request, name: str, build: Build, render: Render
+) -> web.StreamResponse:
+    """One public, cacheable view (/status.json, /api/v2/summary.json, /history.atom).
+
+    A strong ETag over the document, Last-Modified, Cache-Control ``public, max-age=15``
+    and a 304 for a current copy; CORS for configured origins. While the store can't be
+    read: the last document this service read for ``name``, rendered as stale and never
+    cached, for at most ``stale_status_max_age`` seconds; with none, the store's 503.
+    """
+    app = request.app
+    kept = app[LAST_DOCUMENTS].setdefault(name, LastStatus())
+    base = origin(request)
+    try:
+        document, updated = await calls.read(request, build)
+    except UNAVAILABLE:
+        now = app[STORE].clock.now()
+        usable = kept.usable(now, app[CONFIG].stale_status_max_age)
+        if usable is None:
+            raise  # 503 with Retry-After, like every read that needs the store
+        rid = request["request_id"]
+        log.warning("request %s: the store is unavailable; %s is stale", rid, name)
+        document, read_at = usable
+        text, content_type = render(document, now, read_at, base)
+        headers = {**cors_headers(request), "Cache-Control": "no-store", "Retry-After": RETRY_AFTER}
+        return web.Response(text=text, content_type=content_type, headers=headers)
+    now = app[STORE].clock.now()
+    kept.keep(document, now)
+    etag = etag_of(document)
+    headers = {**cors_headers(request), "ETag": etag, "Cache-Control": STATUS_CACHE_CONTROL}
+    if updated is not None:
+        headers["Last-Modified"] = format_datetime(updated, usegmt=True)
+    if not_modified(request, etag, updated):
+        return web.Response(status=304, headers=headers)
+    text, content_type = render(document, now, None, base)
+    return web.Response(text=text, content_type=content_type, headers=headers)
+
+
+def render_status(
+    document: dict[str, Any], now: datetime, stale_since: datetime | None, _base: str
+) -> tuple[str, str]:
+    body = {"generated_at": iso(now), **document}
+    if stale_since is not None:
+        body |= {"stale": True, "checked_at": iso(stale_since)}
+    return json.dumps(body), "application/json"
 
 
 async def status_json(request: web.Request) -> web.StreamResponse:
-    try:
-        document, updated = await calls.read(request, status_document)
-    except UNAVAILABLE:
-        stale = stale_status(request)
-        if stale is None:
-            raise  # 503 with Retry-After, like every read that needs the store
-        log.warning("request %s: the store is unavailable; status is stale", request["request_id"])
-        return stale
-    request.app[LAST_STATUS].keep(document, request.app[STORE].clock.now())
-    etag = etag_of(document)
-    headers = {
-        **cors_headers(request),
-        "ETag": etag,
-        "Cache-Control": STATUS_CACHE_CONTROL,
-    }
-    if updated is not None:
-        headers["Last-Modified"] = format_datetime(updated, usegmt=True)
-    if_none_match = request.headers.get("If-None-Match")
-    if_modified_since = request.headers.get("If-Modified-Since")
-    if (if_none_match is not None and _matches(if_none_match, etag)) or (
-        if_none_match is None
-        and if_modified_since is not None
-        and _not_modified_since(if_modified_since, updated)
-    ):
-        return web.Response(status=304, headers=headers)
-    generated = iso(request.app[STORE].clock.now())
-    return web.json_response({"generated_at": generated, **document}, headers=headers)
+    return await serve_public(request, "/status.json", status_document, render_status)
 
 
 async def status_preflight(request: web.Request) -> web.Response:
+    """CORS preflight for every public view (the same rules as their GETs)."""
     headers = cors_headers(request)
     if "Access-Control-Allow-Origin" in headers:
         headers["Access-Control-Allow-Methods"] = CORS_METHODS

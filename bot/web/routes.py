@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import catalog, incidents, lookup, pages, public
+from bot.web import catalog, incidents, lookup, messages, pages, public, stats, statuspage
 
 
 def setup(app: web.Application) -> None:
@@ -13,6 +13,10 @@ def setup(app: web.Application) -> None:
     r.add_get("/readyz", public.readyz, allow_head=False)
     r.add_get("/status.json", public.status_json, allow_head=False)
     r.add_route("OPTIONS", "/status.json", public.status_preflight)
+    r.add_get("/api/v2/summary.json", statuspage.summary_json, allow_head=False)
+    r.add_route("OPTIONS", "/api/v2/summary.json", public.status_preflight)
+    r.add_get("/history.atom", statuspage.history_atom, allow_head=False)
+    r.add_route("OPTIONS", "/history.atom", public.status_preflight)
     r.add_get("/openapi.json", public.openapi_json, allow_head=False)
     r.add_get("/openapi.yaml", public.openapi_yaml, allow_head=False)
 
@@ -35,6 +39,13 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/texts", catalog.list_texts, allow_head=False)
     r.add_put("/api/texts/{key}", catalog.put_text)
 
+    r.add_get("/api/messages", messages.list_messages, allow_head=False)
+    r.add_post("/api/messages/check", messages.check_draft)
+    r.add_get("/api/messages/{key}", messages.get_message, allow_head=False)
+    r.add_put("/api/messages/{key}", messages.put_message)
+    r.add_post("/api/messages/{key}/release", messages.release_message)
+
     r.add_get("/api/audit", lookup.audit, allow_head=False)
     r.add_get("/api/answer", lookup.answer, allow_head=False)
+    r.add_get("/api/stats", stats.get_stats, allow_head=False)
     pages.setup(app)

@@ -13,6 +13,7 @@ from bot.models import (
     DateRule,
     Incident,
     IncidentUpdate,
+    OutboundMessage,
 )
 from bot.services.routing import Offer
 from bot.services.texts import placeholders
@@ -139,4 +140,26 @@ def audit_entry(e: AuditEntry) -> dict[str, Any]:
         "action": e.action,
         "before": e.before,
         "after": e.after,
+    }
+
+
+def message(
+    m: OutboundMessage, named: list[tuple[Channel, str]], blocked: list[str]
+) -> dict[str, Any]:
+    """``named``: the channels its text names (with the words); ``blocked``: why it should
+    not go out now (a released message can still name a blocked channel)."""
+    return {
+        "key": m.key,
+        "name": m.name,
+        "kind": m.kind,
+        "owner": m.owner,
+        "text": m.text,
+        "schedule": m.schedule,
+        "active": m.active,
+        "held": m.held,
+        "held_at": iso(m.held_at),
+        "held_reason": m.held_reason,
+        "channels": [{"key": c.key, "status": c.status, "found": found} for c, found in named],
+        "blocked_now": blocked,
+        **_tracked(m),
     }

@@ -1,8 +1,9 @@
-"""The last /status.json document the store gave, for the website while the store is down.
+"""The last document a public view (/status.json, /api/v2/summary.json, /history.atom) read
+from the store, for the website and feed readers while the store is down.
 
 The chat answers from the last known routing, dated, when the store fails (see
-:mod:`bot.snapshot`); the status feed does the same: it serves the last document it read,
-marked ``"stale": true`` with the time it was read, for at most ``max_age`` seconds. A
+:mod:`bot.snapshot`); the status feeds do the same: each serves the last document it read,
+marked stale with the time it was read, for at most ``max_age`` seconds. A
 service that has never read the store (started while the database was down) has none and
 answers 503 with Retry-After.
 """

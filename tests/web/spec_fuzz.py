@@ -150,13 +150,21 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
     return result
 
 
-def _path_value(param: dict[str, Any], known: dict[str, list[str]]) -> st.SearchStrategy[str]:
-    """Known keys (to reach real rows) or anything the schema allows, as one URL segment."""
+def _path_value(
+    path: str, param: dict[str, Any], known: dict[str, list[str]]
+) -> st.SearchStrategy[str]:
+    """Known keys (to reach real rows) or anything the schema allows, as one URL segment;
+    keys known as ``"<path> {name}"`` are the only ones that path gets (a release needs a
+    held message: one success is all it can have, and a random key never is one)."""
     schema = {**param["schema"]}
     if schema.get("type") == "string" and "enum" not in schema:
         schema["minLength"] = 1
     generated = from_schema(schema).filter(lambda v: v not in (".", "..") and "/" not in v)
-    choices = known.get(param["name"], [])
+    name = param["name"]
+    only = known.get(f"{path} {{{name}}}")
+    if only:
+        return st.sampled_from(only)
+    choices = known.get(name, [])
     return st.sampled_from(choices) | generated if choices else generated
 
 
@@ -183,7 +191,7 @@ def request_strategy(
         for param in op.parameters:
             where, name = param["in"], param["name"]
             if where == "path":
-                value = draw(_path_value(param, known))
+                value = draw(_path_value(op.path, param, known))
                 path = path.replace("{" + name + "}", quote(value, safe=""))
             elif where == "query":
                 if not param.get("required") and draw(st.booleans()):

@@ -10,6 +10,7 @@ from spec_fuzz import NEEDS_ASSISTANT, fuzz
 from web_support import issue_tokens, store_url
 
 from bot.db import Store
+from bot.services import channels
 from bot.web import openapi
 from bot.web.app import init_app
 from bot.web.config import WebConfig
@@ -28,6 +29,9 @@ KNOWN = {
         "therapy_carelon",
         "backlog",
         "pharmacy_intro",
+        "exchange_payment_reminder",
+        "pharmacy_ivr_prompt",
+        "outage_banner",
     ],
     "topic": ["pharmacy", "part_d", "claims", "general", "payment"],
     "system": ["member_resource_center_claims"],
@@ -39,11 +43,22 @@ KNOWN = {
     "title": ["Phones are down"],
     "text": ["Call {action}", "We are working on it."],
     "body": ["Still working on it."],
+    "force": [True],
+    # Only a held message can be released: this path takes only the demo's messages.
+    "/api/messages/{key}/release {key}": [
+        "exchange_payment_reminder",
+        "pharmacy_ivr_prompt",
+        "outage_banner",
+    ],
 }
 
 
 async def test_every_operation_survives_fuzzing(store: Store, aiohttp_server: Any) -> None:
     tokens = issue_tokens(store)
+    # The pharmacy line down and back: two messages held that a release without force frees.
+    with store.begin("ops") as session:
+        channels.set_status(session, "vermont_blue_rx", "down", None)
+        channels.set_status(session, "vermont_blue_rx", "up", None)
     config = WebConfig(
         database_url=store_url(store),
         clock=store.clock,
