@@ -123,10 +123,28 @@
     }
   }
 
+  // The plan's outgoing emails, IVR prompts and snippets held because a channel they name is down.
+  async function loadHeld() {
+    try {
+      const response = await fetch("/api/messages?held=true", {
+        headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY) || ""}` },
+      });
+      if (!response.ok) { $("held").hidden = true; return; }
+      const held = await response.json();
+      fill("held-list", held.map((m) => [`${m.name} (${m.key})`, m.kind.replace("_", " "), m.owner, m.held_reason]));
+      $("held-list").hidden = !held.length;
+      $("held-none").hidden = held.length > 0;
+      $("held").hidden = false;
+    } catch (err) {
+      $("held").hidden = true;
+    }
+  }
+
   function start() {
     clearInterval(timer);
     load();
-    timer = setInterval(load, REFRESH_MS);
+    loadHeld();
+    timer = setInterval(() => { load(); loadHeld(); }, REFRESH_MS);
   }
 
   tokenForm.addEventListener("submit", (e) => {
@@ -144,6 +162,7 @@
     sessionStorage.removeItem(KEY);
     clearInterval(timer);
     $("report").hidden = true;
+    $("held").hidden = true;
     showTokenForm(true);
   });
 
