@@ -131,7 +131,9 @@
       });
       if (!response.ok) { $("held").hidden = true; return; }
       const held = await response.json();
-      fill("held-list", held.map((m) => [`${m.name} (${m.key})`, m.kind.replace("_", " "), m.owner, m.held_reason]));
+      fill("held-list", held.map((m) => [`${m.name} (${m.key})`, m.kind.replace("_", " "), m.owner,
+        m.blocked_now.length ? m.held_reason
+          : `${m.held_reason} Now: every channel it names is working again; an editor may release it.`]));
       $("held-list").hidden = !held.length;
       $("held-none").hidden = held.length > 0;
       $("held").hidden = false;
