@@ -12,7 +12,7 @@ MODEL := models/assistant.tar.gz
 # Training is repeatable only with a fixed hash seed (set order reaches the featurizers) and
 # TensorFlow's oneDNN kernels off (their threaded sums round differently run to run).
 REPRODUCIBLE := PYTHONHASHSEED=0 TF_ENABLE_ONEDNN_OPTS=0
-TRAINING_DATA := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml)
+TRAINING_DATA := config.yml domain.yml $(wildcard data/nlu/*.yml data/nlu/es/*.yml data/rules/*.yml data/stories/*.yml)
 
 # No code path may phone home: telemetry and error reporting off for everything make starts.
 export RASA_TELEMETRY_ENABLED := false

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import snapshot
+from bot import i18n, snapshot
 from bot.answers import Answer
 from bot.clock import Clock
 from bot.config import Settings
@@ -55,15 +55,17 @@ def routing_keeper() -> snapshot.Keeper:
     return snapshot.Keeper(shared_settings().snapshot_path)
 
 
-def last_known_answer(audience: str) -> str:
-    """The store can't be read: the last known routing, honestly dated, or the safe minimum."""
+def last_known_answer(audience: str, language: str = i18n.ENGLISH) -> str:
+    """The store can't be read: the last known routing, honestly dated, or the safe minimum,
+    in the conversation's language."""
     settings = shared_settings()
-    return snapshot.fallback_text(
-        snapshot.read(settings.snapshot_path),
-        Clock.from_settings(settings),
-        settings.snapshot_max_age_seconds,
-        audience,
-    )
+    with i18n.speaking(i18n.Speaking(language=language)):
+        return snapshot.fallback_text(
+            snapshot.read(settings.snapshot_path),
+            Clock.from_settings(settings),
+            settings.snapshot_max_age_seconds,
+            audience,
+        )
 
 
 def audience_of(tracker: Tracker) -> str:
@@ -80,9 +82,18 @@ def entities_of(parse_data: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language (the slot the NLU's LanguageReader fills)."""
+    return i18n.normalise(tracker.get_slot("language")) or i18n.ENGLISH
+
+
 def asked_from(tracker: Tracker) -> Asked:
-    """Who is asking (the audience slot) and what this message said (its entities)."""
-    return Asked(audience=audience_of(tracker), entities=entities_of(tracker.latest_message))
+    """Who is asking (the audience slot), in which language, and what this message said."""
+    return Asked(
+        audience=audience_of(tracker),
+        entities=entities_of(tracker.latest_message),
+        language=language_of(tracker),
+    )
 
 
 def date_in_message(tracker: Tracker, today: date) -> date | None:
@@ -121,10 +132,12 @@ class StoreAction(Action, ABC):
         except (SQLAlchemyError, StoreError, OSError) as exc:
             # No message text or identifiers here: only which action failed and why.
             log.warning("%s could not read the store: %s", self.name(), type(exc).__name__)
-            dispatcher.utter_message(text=last_known_answer(audience_of(tracker)))
+            spoken = language_of(tracker)
+            dispatcher.utter_message(text=last_known_answer(audience_of(tracker), spoken))
             return []
         if any(e.get("entity") == "safety" for e in tracker.latest_message.get("entities") or []):
-            dispatcher.utter_message(text=SAFETY_FIRST)
+            language = answer.language if isinstance(answer, Answer) else language_of(tracker)
+            dispatcher.utter_message(text=i18n.t(SAFETY_FIRST, language))
         if isinstance(answer, Answer):
             dispatcher.utter_message(text=answer.text, buttons=answer.buttons or None)
         else:

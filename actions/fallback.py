@@ -10,8 +10,9 @@ from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
 from actions.base import StoreAction, asked_from
-from bot import answers, topics
+from bot import answers, i18n, topics
 from bot.clock import Clock
+from bot.services import translations
 
 INTENT_LABELS = topics.SUGGESTIBLE
 
@@ -40,21 +41,19 @@ class ActionFallback(StoreAction):
         guess = best_guess(tracker)
         if guess is None:
             return topics.answer(session, clock, topics.BY_INTENT["nlu_fallback"], asked)
-        # A prescription question asked unclearly still gets the working pharmacy line.
-        line = topics.pharmacy_line(session, asked, asked.audience)
-        return answers.Answer(
-            text=" ".join(
-                part
-                for part in (
-                    f"I'm not sure I understood. Did you mean: {INTENT_LABELS[guess]}?",
-                    line,
-                )
-                if part
-            ),
-            topic="nlu_fallback",
-            audience=asked.audience,
-            buttons=[
-                {"title": "Yes", "payload": f"/{guess}"},
-                {"title": "No", "payload": "/deny"},
-            ],
-        )
+        with i18n.speaking(translations.speaking_state(session, asked.language)) as spoken:
+            # A prescription question asked unclearly still gets the working pharmacy line.
+            line = topics.pharmacy_line(session, asked, asked.audience)
+            question = i18n.t("I'm not sure I understood. Did you mean: {label}?")
+            text = question.format(label=i18n.t(INTENT_LABELS[guess]))
+            note = i18n.untranslated_note()
+            return answers.Answer(
+                text=" ".join(part for part in (text, line, note) if part),
+                topic="nlu_fallback",
+                audience=asked.audience,
+                buttons=[
+                    {"title": i18n.t("Yes"), "payload": f"/{guess}"},
+                    {"title": i18n.t("No"), "payload": "/deny"},
+                ],
+                language=spoken.language,
+            )

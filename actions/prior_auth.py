@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.base import StoreAction, shared_store
-from bot import answers
+from actions.base import StoreAction, language_of, shared_store
+from bot import answers, i18n, topics
 from bot.answers import prior_auth
 from bot.clock import Clock
 from bot.dates import parse_date
@@ -66,8 +66,11 @@ class ValidatePriorAuthForm(FormValidationAction):
         if found is not None:
             return {"service_date": found.isoformat()}
         dispatcher.utter_message(
-            text='Sorry, I couldn\'t read that date. Please give it like "Dec 5", '
-            '"12/05" or "next Tuesday".'
+            text=i18n.t(
+                'Sorry, I couldn\'t read that date. Please give it like "Dec 5", '
+                '"12/05" or "next Tuesday".',
+                language_of(tracker),
+            )
         )
         return {"service_date": None}
 
@@ -142,7 +145,10 @@ class ActionPriorAuthAnswer(StoreAction):
         return "action_prior_auth_answer"
 
     def answer(self, session: Session, clock: Clock, tracker: Tracker) -> answers.Answer:
-        return prior_auth.answer(session, clock, case_from(tracker, clock.today()))
+        case = case_from(tracker, clock.today())
+        return topics.in_language(
+            session, language_of(tracker), lambda: prior_auth.answer(session, clock, case)
+        )
 
     def events(self, tracker: Tracker, answer: answers.Answer | str) -> list[dict[str, Any]]:
         return [SlotSet(name, None) for name in CASE_SLOTS]

@@ -23,6 +23,7 @@ from bot.models import (
     OutboundMessage,
     Route,
     Tracked,
+    Translation,
 )
 
 AUDITED = (
@@ -34,6 +35,7 @@ AUDITED = (
     DateRule,
     AnswerText,
     OutboundMessage,
+    Translation,
 )
 #: Bookkeeping, not content; ``version`` is kept, so the trail shows which version each
 #: change replaced (every "before" is the previous "after").

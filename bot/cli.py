@@ -19,14 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import migrate, scenario
+from bot import i18n, migrate, scenario
 from bot.config import PROJECT_ROOT, ConfigError, Settings, disable_phone_home
 from bot.db import Store
 from bot.errors import StoreError
 from bot.formatting import how_to_reach, when
 from bot.models import MESSAGE_KINDS, AuditEntry
 from bot.nlu_tools.commands import add_commands as add_nlu_commands
-from bot.services import channels, incidents, mentions, outbound, routing
+from bot.services import channels, incidents, mentions, outbound, routing, translations
 from bot.web.commands import add_commands as add_web_commands
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -288,6 +288,8 @@ def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
 
 #: ``bot message check`` exits with this when the draft names a channel that is not working.
 DRAFT_HAS_PROBLEMS = 3
+#: `bot translation missing` found prose a Spanish reader would see in English.
+UNTRANSLATED = 3
 
 
 def _message_lines(session: Session, m: Any, *, full: bool = False) -> list[str]:
@@ -374,6 +376,69 @@ def cmd_message_check(args: argparse.Namespace, settings: Settings) -> int:
     for p in problems:
         print(f"problem: {p.found!r} points at {p.channel}, which is {p.status}")
     return DRAFT_HAS_PROBLEMS
+
+
+# --- translations -----------------------------------------------------------------------------
+
+
+def cmd_translation_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _opened(settings) as store:
+        with store.read() as session:
+            rows = translations.list_translations(session, args.language)
+            if not rows:
+                print("no translations stored")
+            for t in rows:
+                state = f"approved by {t.approved_by}" if t.approved_at else "not approved"
+                print(f"{t.owner}:{t.owner_key}:{t.field} [{t.language}] ({state}): {t.text}")
+    return 0
+
+
+def cmd_translation_missing(args: argparse.Namespace, settings: Settings) -> int:
+    """What a reader in another language sees in English; exit 3 when anything is."""
+    with _opened(settings) as store:
+        with store.read() as session:
+            gaps = translations.gaps(session, args.language)
+    for g in gaps:
+        where = g.key if g.owner == "code" else f"{g.key}:{g.field}"
+        print(f"{g.reason:10} [{g.language}] {g.owner} {where}: {g.english[:90]}")
+    if not gaps:
+        print("everything is translated")
+        return 0
+    print(f"{len(gaps)} untranslated")
+    return UNTRANSLATED
+
+
+def cmd_translation_set(args: argparse.Namespace, settings: Settings) -> int:
+    text = _text_argument(args)
+
+    def change(session: Session) -> str:
+        t = translations.set_translation(
+            session, args.owner, args.key, args.field, args.language, text
+        )
+        todo = " (needs approval before it is shown)" if _needs_approval(t) else ""
+        return f"saved {t.key}{todo}"
+
+    with _opened(settings) as store:
+        print(store.change(args.actor, change))
+    return 0
+
+
+def _needs_approval(t: Any) -> bool:
+    spec = translations.FIELDS[t.owner]
+    return t.field in spec.approval and t.approved_at is None
+
+
+def cmd_translation_approve(args: argparse.Namespace, settings: Settings) -> int:
+    def change(session: Session) -> str:
+        now = session.info["now"]
+        t = translations.approve(
+            session, args.owner, args.key, args.field, args.language, actor=args.actor, now=now
+        )
+        return f"approved {t.key}"
+
+    with _opened(settings) as store:
+        print(store.change(args.actor, change))
+    return 0
 
 
 # --- nlp --------------------------------------------------------------------------------------
@@ -502,7 +567,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         parsed = lookup.parse_local(text, args.model)
     with _opened(settings) as store:
         with store.read() as session:
-            view = lookup.describe(session, store.clock, parsed, args.audience)
+            view = lookup.describe(session, store.clock, parsed, args.audience, args.language)
     print(json.dumps(view, indent=2) if args.json else lookup.render_text(view))
     return 0
 
@@ -649,6 +714,34 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     mc.add_argument("--file", help="read the draft from a file")
     mc.set_defaults(func=cmd_message_check)
 
+    tl = sub.add_parser(
+        "translation", help="stored prose in Spanish: edit, approve, list what is missing"
+    ).add_subparsers(dest="translation", required=True)
+    owners = list(translations.FIELDS)
+    languages = list(translations.OTHER_LANGUAGES)
+    tll = tl.add_parser("list", help="stored translations")
+    tll.add_argument("--language", choices=languages)
+    tll.set_defaults(func=cmd_translation_list)
+    tlm = tl.add_parser(
+        "missing", help=f"what is shown in English for lack of a translation (exit {UNTRANSLATED})"
+    )
+    tlm.add_argument("--language", choices=languages)
+    tlm.set_defaults(func=cmd_translation_missing)
+    tls = tl.add_parser("set", help="save the translation of one field of one row")
+    tls.add_argument("owner", choices=owners)
+    tls.add_argument("key", help="the row: a channel, incident, rule or text key")
+    tls.add_argument("field")
+    tls.add_argument("text", nargs="?")
+    tls.add_argument("--file", help="read the text from a file")
+    tls.add_argument("--language", default=languages[0], choices=languages)
+    tls.set_defaults(func=cmd_translation_set)
+    tla = tl.add_parser("approve", help="approve a translation as it stands (editors)")
+    tla.add_argument("owner", choices=owners)
+    tla.add_argument("key")
+    tla.add_argument("field")
+    tla.add_argument("--language", default=languages[0], choices=languages)
+    tla.set_defaults(func=cmd_translation_approve)
+
     au = sub.add_parser("audit", help="recent changes: who, when, what")
     au.add_argument("--limit", type=int, default=20)
     au.add_argument("--entity", help="channels, incidents, routes, date_rules, answer_texts …")
@@ -706,6 +799,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="agent lookup: what would the assistant answer?")
     ask.add_argument("text", nargs="+", help="what the caller said")
     ask.add_argument("--audience", default="member", choices=["member", "provider"])
+    ask.add_argument(
+        "--language",
+        choices=list(i18n.LANGUAGES),
+        help="the caller's (default: read from the words)",
+    )
     ask.add_argument(
         "--model",
         type=Path,

@@ -1,4 +1,5 @@
-"""Understand a service date in free text: "dec 5", "12/5", "next tuesday", "tomorrow".
+"""Understand a service date in free text: "dec 5", "12/5", "next tuesday", "tomorrow",
+and the same in Spanish: "5 de diciembre", "el próximo martes", "mañana".
 
 spaCy's DATE entity (when the pretrained pipeline is linked) tells us *which words* are the
 date; this module turns those words (or the whole message, with a blank pipeline) into a
@@ -9,6 +10,7 @@ year means the next such day within the coming ~10 months, else the most recent 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from dateutil import parser as dateutil_parser
@@ -28,11 +30,78 @@ _HAS_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")[a-z]*\.?\b")
 _ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b")
 
 
+_ES_MONTHS = {
+    "enero": "jan",
+    "febrero": "feb",
+    "marzo": "mar",
+    "abril": "apr",
+    "mayo": "may",
+    "junio": "jun",
+    "julio": "jul",
+    "agosto": "aug",
+    "septiembre": "sep",
+    "setiembre": "sep",
+    "octubre": "oct",
+    "noviembre": "nov",
+    "diciembre": "dec",
+}
+_ES_WEEKDAYS = {
+    "lunes": "monday",
+    "martes": "tuesday",
+    "miercoles": "wednesday",
+    "jueves": "thursday",
+    "viernes": "friday",
+    "sabado": "saturday",
+    "domingo": "sunday",
+}
+_ES_NUMBERS = {"un": "one", "una": "one", "dos": "two", "tres": "three", "cuatro": "four"}
+_ES_MONTH_WORD = "(?:" + "|".join(_ES_MONTHS) + ")"
+_ES_WEEKDAY_WORD = r"(?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)"
+#: "mañana" is tomorrow, but "la mañana" / "en la mañana" is the morning.
+_ES_TOMORROW = r"(?<!la )(?<!esta )\bma[nñ]ana\b"
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _from_spanish(text: str) -> str:
+    """Spanish date words in English ones, so one parser reads both ("el próximo martes" →
+    "next tuesday", "5 de diciembre" → "5 of dec")."""
+    out = _fold(text)
+    if not re.search(
+        r"\b(?:" + "|".join([*_ES_MONTHS, *_ES_WEEKDAYS]) + r"|hoy|manana|ayer|dias?|semanas?)\b",
+        out,
+    ):
+        return text.lower()
+    out = re.sub(r"\bpasado\s+manana\b", "in 2 days", out)
+    out = re.sub(r"(?<!la )(?<!esta )\bmanana\b", "tomorrow", out)
+    out = re.sub(r"\bhoy\b", "today", out)
+    out = re.sub(r"\bayer\b", "yesterday", out)
+    out = re.sub(
+        r"\ben\s+(\d{1,3}|un|una|dos|tres|cuatro)\s+(dia|semana)s?\b",
+        lambda m: "in {} {}s".format(
+            _ES_NUMBERS.get(m.group(1), m.group(1)), "day" if m.group(2) == "dia" else "week"
+        ),
+        out,
+    )
+    for spanish, english in _ES_WEEKDAYS.items():
+        out = re.sub(rf"\b(?:el\s+)?(?:proximo|siguiente)\s+{spanish}\b", f"next {english}", out)
+        out = re.sub(rf"\b(?:el\s+)?{spanish}\s+(?:que\s+viene|proximo)\b", f"next {english}", out)
+        out = re.sub(rf"\beste\s+{spanish}\b", f"this {english}", out)
+        out = re.sub(rf"\b{spanish}\b", english, out)
+    for spanish, english in _ES_MONTHS.items():
+        out = re.sub(rf"\bde\s+{spanish}\b", f"of {english}", out)
+        out = re.sub(rf"\b{spanish}\b", english, out)
+    return re.sub(r"\b(?:de|del)\s+((?:19|20)\d{2})\b", r"\1", out)
+
+
 def parse_date(text: str, today: date) -> date | None:
     """A calendar date from ``text``, or None if it names no date we can be sure of."""
     if not text or not text.strip():
         return None
-    lowered = text.lower().strip()
+    lowered = _from_spanish(text.strip())
     try:
         return date.fromisoformat(lowered)
     except ValueError:
@@ -112,6 +181,14 @@ _DATE_SPANS = re.compile(
             r"\b(?:today|tonight|tomorrow|tmrw)\b",
             _IN_N.pattern,
             r"\b(?:(?:next|this|coming)\s+)?(?:" + "|".join(WEEKDAYS) + r"|tues|weds|thurs)\b",
+            rf"\b\d{{1,2}}\s+de\s+{_ES_MONTH_WORD}(?:\s+(?:de|del)\s+(?:19|20)\d{{2}})?",
+            rf"\b{_ES_MONTH_WORD}\s+\d{{1,2}}\b",
+            r"\bpasado\s+ma[nñ]ana\b",
+            _ES_TOMORROW,
+            r"\b(?:hoy|ayer)\b",
+            r"\ben\s+(?:\d{1,3}|un|una|dos|tres|cuatro)\s+(?:d[ií]as?|semanas?)\b",
+            rf"\b(?:(?:el\s+)?(?:pr[oó]ximo|siguiente|este)\s+)?{_ES_WEEKDAY_WORD}"
+            r"(?:\s+(?:que\s+viene|pr[oó]ximo))?\b",
         ]
     ),
     re.IGNORECASE,

@@ -26,7 +26,11 @@ from bot.config import PROJECT_ROOT
 from bot.dates import find_date
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
-SYNONYMS = PROJECT_ROOT / "data" / "nlu" / "synonyms.yml"
+#: English first, then the other languages' ways of writing the same values.
+SYNONYMS = (
+    PROJECT_ROOT / "data" / "nlu" / "synonyms.yml",
+    PROJECT_ROOT / "data" / "nlu" / "es" / "synonyms.yml",
+)
 DATE = "DATE"
 
 _OFFICE = r"(?:office|clinic|practice|surgery center|hospital|facility|pharmacy|front desk)"
@@ -88,20 +92,20 @@ def entity_values(domain_path: Path = DOMAIN) -> dict[str, list[str]]:
     return result
 
 
-def synonyms(path: Path = SYNONYMS) -> dict[str, list[str]]:
-    """Canonical value → the ways people write it (the value itself included)."""
-    data = yaml.safe_load(path.read_text())
+def synonyms(paths: Path | tuple[Path, ...] = SYNONYMS) -> dict[str, list[str]]:
+    """Canonical value → the ways people write it, in every language's synonyms file."""
     result: dict[str, list[str]] = {}
-    for item in data.get("nlu") or []:
-        if "synonym" not in item:
-            continue
-        value = str(item["synonym"])
-        variants = [
-            line.strip()[2:].strip()
-            for line in str(item.get("examples", "")).splitlines()
-            if line.strip().startswith("- ")
-        ]
-        result[value] = variants
+    for path in (paths,) if isinstance(paths, Path) else paths:
+        data = yaml.safe_load(path.read_text())
+        for item in data.get("nlu") or []:
+            if "synonym" not in item:
+                continue
+            variants = [
+                line.strip()[2:].strip()
+                for line in str(item.get("examples", "")).splitlines()
+                if line.strip().startswith("- ")
+            ]
+            result.setdefault(str(item["synonym"]), []).extend(variants)
     return result
 
 
@@ -124,7 +128,9 @@ class Vocabulary:
     patterns: list[Pattern]
 
     @classmethod
-    def load(cls, domain_path: Path = DOMAIN, synonyms_path: Path = SYNONYMS) -> Vocabulary:
+    def load(
+        cls, domain_path: Path = DOMAIN, synonyms_path: Path | tuple[Path, ...] = SYNONYMS
+    ) -> Vocabulary:
         values = entity_values(domain_path)
         variants = synonyms(synonyms_path)
         patterns: list[Pattern] = []

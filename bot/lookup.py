@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import topics
+from bot import i18n, topics
 from bot.answers.status import current_incidents, freshness_notes, public_updates
 from bot.clock import Clock
 from bot.formatting import day, how_to_reach
@@ -99,13 +99,28 @@ def _from_parse(data: dict[str, Any]) -> Parse:
 
 
 def describe(
-    session: Session, clock: Clock, parsed: Parse, audience: str = "member"
+    session: Session,
+    clock: Clock,
+    parsed: Parse,
+    audience: str = "member",
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """Everything an agent needs on one screen, as plain data."""
+    """Everything an agent needs on one screen, as plain data.
+
+    The caller's language is the one given, else the one their words settle; a caller in
+    Spanish gets the Spanish answer, and the agent sees the English one beside it.
+    """
     now = clock.now()
     entry = topics.BY_INTENT.get(parsed.intent)
-    asked = topics.Asked(audience=audience, entities=dict(parsed.entities))
-    answer = topics.for_intent(session, clock, parsed.intent, asked)
+    spoken = i18n.normalise(language) or i18n.normalise(parsed.entities.get("language"))
+    caller = spoken or i18n.ENGLISH
+    said = {k: v for k, v in parsed.entities.items() if k != "language"}
+    answers = {}
+    for lang in dict.fromkeys([caller, i18n.ENGLISH]):
+        asked = topics.Asked(audience=audience, entities=said, language=lang)
+        found = topics.for_intent(session, clock, parsed.intent, asked)
+        answers[lang] = found.text if found else None
+    answer = answers[caller]
     topic = entry.route if entry else routing.GENERAL
     offer = routing.offer(session, topic, audience)
     first_usable = offer.usable[0].key if offer.usable else None
@@ -118,8 +133,11 @@ def describe(
         "confidence": round(parsed.confidence, 3),
         "ranking": parsed.ranking,
         "audience": audience,
-        # Already presented by topics.answer, exactly as the chat says it.
-        "answer": answer.text if answer else None,
+        "language": caller,
+        # Already presented by topics.answer, exactly as the chat says it (in the caller's
+        # language; ``answers`` has it in English too when the caller writes another).
+        "answer": answer,
+        "answers": answers,
         "topic": topic,
         "routing": [
             {
@@ -158,10 +176,14 @@ def render_text(view: dict[str, Any]) -> str:
     """The lookup for a terminal."""
     lines = [
         f"Intent: {view['intent']} (confidence {view['confidence']:.2f}); audience: "
-        f"{view['audience']}",
+        f"{view['audience']}; language: {i18n.NAMES.get(view['language'], view['language'])}",
         "",
         "Answer the assistant would give:",
         f"  {view['answer'] or '(small talk: no store answer)'}",
+    ]
+    if view["language"] != i18n.ENGLISH and view["answers"].get(i18n.ENGLISH):
+        lines += ["In English:", f"  {view['answers'][i18n.ENGLISH]}"]
+    lines += [
         "",
         f"Routing for '{view['topic']}':",
     ]

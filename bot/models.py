@@ -206,6 +206,12 @@ class DateRule(Tracked, Base):
     params = Column(JSON, nullable=False, default=dict)
     text = Column(Text, nullable=False, default="")
 
+    @property
+    def members(self) -> str | None:
+        """Whom the program applies to (``params.members``): prose shown in answers."""
+        value = (self.params or {}).get("members")
+        return None if value is None else str(value)
+
     def applies_on(self, day: date) -> bool:
         if self.starts_on is not None and day < self.starts_on:
             return False
@@ -248,6 +254,35 @@ class OutboundMessage(Tracked, Base):
         return self.held_at is not None
 
 
+class Translation(Tracked, Base):
+    """Stored prose in another language: one field of one row (``owner``/``owner_key``).
+
+    Which fields of which rows can be translated is declared once, in
+    :data:`bot.services.translations.FIELDS`. ``approved_at`` is set by an editor's approval
+    (audited); the data-impact statement is shown only in approved translations.
+    """
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("owner", "owner_key", "field", "language"),)
+
+    id = Column(Integer, primary_key=True)
+    owner = Column(String(32), nullable=False)
+    owner_key = Column(String(200), nullable=False)
+    field = Column(String(32), nullable=False)
+    language = Column(String(8), nullable=False)
+    text = Column(Text, nullable=False)
+    #: The English it translates: when the English changes, the translation is out of date
+    #: and is not shown (the English is, with a note) until someone translates it again.
+    source = Column(Text, nullable=False, default="")
+    approved_at = Column(UTCDateTime, nullable=True)
+    approved_by = Column(String(120), nullable=True)
+
+    @property
+    def key(self) -> str:
+        """One name for the audit trail and the mentions: 'incident:lumen:summary:es'."""
+        return f"{self.owner}:{self.owner_key}:{self.field}:{self.language}"
+
+
 class TextMention(Base):
     """A stored text names a channel: which text (one owner column is set), which field,
     the words found and where. Derived by :mod:`bot.services.mentions` whenever the text or
@@ -268,6 +303,7 @@ class TextMention(Base):
     outbound_message_id = Column(
         ForeignKey("outbound_messages.id", ondelete="CASCADE"), nullable=True
     )
+    translation_id = Column(ForeignKey("translations.id", ondelete="CASCADE"), nullable=True)
     field = Column(String(32), nullable=False)
     found_text = Column(Text, nullable=False)
     span_start = Column(Integer, nullable=False)
@@ -279,6 +315,7 @@ class TextMention(Base):
     answer_text = relationship("AnswerText")
     date_rule = relationship("DateRule")
     outbound_message = relationship("OutboundMessage")
+    translation = relationship("Translation")
 
 
 class AuditEntry(Base):

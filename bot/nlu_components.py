@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import domain_gate, encoder, entities, safety
+from bot import domain_gate, encoder, entities, language, safety
 
 
 def _decide_intent(message: Message, intent: str) -> None:
@@ -201,6 +201,10 @@ class SentenceVote(GraphComponent):
     one shared word; a logistic regression on the MiniLM vector judges by meaning only. The
     average of the two was more accurate on the development sets than either, and less
     often confidently wrong (docs/nlu-features.md).
+
+    One regression per language (the message's likelier language, :func:`language.likelier`):
+    MiniLM is an English encoder, so Spanish vectors trained beside English ones blurred the
+    English vote; each language now votes only with what was learned from its own examples.
     """
 
     WEIGHT = 0.5  # share of the vote given to the sentence vector
@@ -227,28 +231,31 @@ class SentenceVote(GraphComponent):
         self.class_weight = class_weight
         self.storage = model_storage
         self.resource = resource
-        self.classes: list[str] = []
-        self.weights = np.zeros((0, encoder.DIMENSION), dtype=np.float32)
-        self.bias = np.zeros(0, dtype=np.float32)
+        #: language → (intents, weights, bias) of its regression.
+        self.votes: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
 
-        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
-        vectors = np.array([_sentence_vector(m) for m in examples])
-        fitted = LogisticRegression(C=16, max_iter=3000, class_weight=self.class_weight).fit(
-            vectors, [m.get(INTENT) for m in examples]
-        )
-        self.classes = [str(c) for c in fitted.classes_]
-        self.weights = fitted.coef_.astype(np.float32)
-        self.bias = fitted.intercept_.astype(np.float32)
+        by_language: dict[str, list[Message]] = {}
+        for m in training_data.intent_examples:
+            if m.get(TEXT):
+                by_language.setdefault(language.likelier(m.get(TEXT)), []).append(m)
+        saved: dict[str, np.ndarray] = {}
+        for lang, examples in sorted(by_language.items()):
+            labels = [m.get(INTENT) for m in examples]
+            if len(set(labels)) < 2:
+                continue
+            vectors = np.array([_sentence_vector(m) for m in examples])
+            fitted = LogisticRegression(C=16, max_iter=3000, class_weight=self.class_weight)
+            fitted.fit(vectors, labels)
+            classes = [str(c) for c in fitted.classes_]
+            weights, bias = fitted.coef_.astype(np.float32), fitted.intercept_.astype(np.float32)
+            self.votes[lang] = (classes, weights, bias)
+            saved |= {f"{lang}_classes": np.array(classes), f"{lang}_weights": weights}
+            saved[f"{lang}_bias"] = bias
         with self.storage.write_to(self.resource) as directory:
-            np.savez(
-                directory / "vote.npz",
-                classes=np.array(self.classes),
-                weights=self.weights,
-                bias=self.bias,
-            )
+            np.savez(directory / "vote.npz", languages=np.array(sorted(self.votes)), **saved)
         return self.resource
 
     @classmethod
@@ -263,21 +270,24 @@ class SentenceVote(GraphComponent):
         vote = cls(model_storage, resource)
         with model_storage.read_from(resource) as directory:
             saved = np.load(directory / "vote.npz")
-            vote.classes = [str(c) for c in saved["classes"]]
-            vote.weights, vote.bias = saved["weights"], saved["bias"]
+            for lang in (str(x) for x in saved["languages"]):
+                classes = [str(c) for c in saved[f"{lang}_classes"]]
+                vote.votes[lang] = (classes, saved[f"{lang}_weights"], saved[f"{lang}_bias"])
         return vote
 
-    def probabilities(self, vector: np.ndarray) -> dict[str, float]:
-        scores = self.weights @ vector + self.bias
+    def probabilities(self, vector: np.ndarray, lang: str = "en") -> dict[str, float]:
+        classes, weights, bias = self.votes.get(lang) or self.votes["en"]
+        scores = weights @ vector + bias
         scores = np.exp(scores - scores.max())
-        return dict(zip(self.classes, (scores / scores.sum()).tolist(), strict=True))
+        return dict(zip(classes, (scores / scores.sum()).tolist(), strict=True))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if not message.get(TEXT) or not self.classes:
+            if not message.get(TEXT) or not self.votes:
                 continue
             diet = {r["name"]: r["confidence"] for r in message.get(INTENT_RANKING_KEY) or []}
-            vote = self.probabilities(_sentence_vector(message))
+            lang = language.likelier(message.get(TEXT))
+            vote = self.probabilities(_sentence_vector(message), lang)
             combined = {
                 name: (1 - self.WEIGHT) * diet.get(name, 0.0) + self.WEIGHT * vote.get(name, 0.0)
                 for name in set(diet) | set(vote)
@@ -362,6 +372,39 @@ class SafetyGate(GraphComponent):
                 message.set(ENTITIES, [*(message.get(ENTITIES) or []), found], add_to_output=True)
                 continue
             _decide_intent(message, intent)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class LanguageReader(GraphComponent, EntityExtractorMixin):
+    """The language a message settles (bot/language.py), as the entity ``language`` that
+    fills the conversation's ``language`` slot; no entity when the message doesn't settle it."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageReader:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            reading = language.read(message.get(TEXT) or "", message.get("metadata"))
+            if reading.language is None:
+                continue
+            found = {
+                "entity": "language",
+                "value": reading.language,
+                "confidence_entity": round(reading.confidence, 3),
+                "extractor": "LanguageReader",
+            }
+            message.set(ENTITIES, [*(message.get(ENTITIES) or []), found], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -37,7 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import privacy, snapshot, tracker_store
+from bot import i18n, language, privacy, snapshot, tracker_store
 from bot.clock import Clock
 from bot.config import Settings
 from bot.nlu_tools.redact import plan_phone_numbers, redact
@@ -65,6 +65,18 @@ SEND_AGAIN = (
     "Sorry, I couldn't save our conversation just now, so I haven't acted on your last "
     "message. Please send it again in a minute."
 )
+
+
+def with_language(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each reply says which language it is written in (the widget sets ``lang`` from it, so
+    a screen reader reads Spanish with a Spanish voice); a reply too short to tell gets the
+    language of the reply before it."""
+    last: str | None = None
+    for message in messages:
+        if "language" not in message and message.get("text"):
+            message["language"] = language.read(str(message["text"])).language or last
+        last = message.get("language") or last
+    return messages
 
 
 def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
@@ -108,16 +120,20 @@ class ResilientRestInput(InputChannel):
         )
         self.one_turn_per_address = OneAtATime()
 
-    def fallback(self, sender: str, *, send_again: bool = False) -> list[dict[str, Any]]:
-        """The last known routing (and, when the turn was not saved, a request to resend)."""
+    def fallback(
+        self, sender: str, *, send_again: bool = False, spoken: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The last known routing (and, when the turn was not saved, a request to resend),
+        in the language the member's message was in."""
         known = snapshot.read(self.settings.snapshot_path)
-        text = snapshot.fallback_text(
-            known,
-            self.clock,
-            self.settings.snapshot_max_age_seconds,
-            lead=SEND_AGAIN if send_again else snapshot.CANT_REACH,
-        )
-        return [{"recipient_id": sender, "text": text}]
+        with i18n.speaking(i18n.Speaking(language=spoken or i18n.ENGLISH)):
+            text = snapshot.fallback_text(
+                known,
+                self.clock,
+                self.settings.snapshot_max_age_seconds,
+                lead=i18n.t(SEND_AGAIN) if send_again else i18n.t(snapshot.CANT_REACH),
+            )
+        return [{"recipient_id": sender, "text": text, "language": spoken or i18n.ENGLISH}]
 
     async def forget(
         self, request: Request, sender: str, messages: list[dict[str, Any]]
@@ -216,14 +232,15 @@ class ResilientRestInput(InputChannel):
                     "not saved, member asked to resend" if unsaved else "failed",
                     type(exc).__name__,
                 )
+            spoken = language.read(text, metadata).language
             if unsaved:
-                return response.json(self.fallback(sender, send_again=True))
+                return response.json(self.fallback(sender, send_again=True, spoken=spoken))
             messages = list(collector.messages)
             if any(m.get("custom") == privacy.FORGET_PAYLOAD for m in messages):
                 messages = await self.forget(request, sender, messages)
             if not messages:
                 log.warning("chat turn produced no reply: answering from the last known routing")
-                messages = self.fallback(sender)
-            return response.json(messages)
+                messages = self.fallback(sender, spoken=spoken)
+            return response.json(with_language(messages))
 
         return hook

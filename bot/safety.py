@@ -12,6 +12,7 @@ Recall matters more than precision here: a false alarm costs one extra sentence.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: Intent → patterns, checked in this order (self-harm before poisoning before emergency:
 #: "I took all my pills to end it" needs 988 and 911, not only Poison Control).
@@ -117,6 +118,97 @@ PATTERNS: dict[str, list[str]] = {
     ],
 }
 
+#: The same in Spanish, matched against the message without accents (people type
+#: "corazon" as often as "corazón"), lower case.
+_ALGUIEN = r"(?:me|se|le|te|nos|les)"
+_SUSTANCIA = (
+    r"(?:cloro|blanqueador|lejia|detergente|jabon|capsulas?\s+de\s+(?:detergente|lavar)|"
+    r"pastillas|pildoras|medicinas?|medicamentos?|tabletas|pilas|baterias|gasolina|"
+    r"veneno|raticida|insecticida|matarratas|tylenol|acetaminofen|paracetamol|ibuprofeno|"
+    r"fentanilo|opioides?|xanax|clonazepam|pastillas\s+para\s+dormir|antidepresivos?|"
+    r"vitaminas|gomitas|enjuague|quitaesmalte|acetona|anticongelante|hongos|limpiador\w*|"
+    r"jarabe|liquido\s+(?:para|de)\s+limpiar|removedor\w*|pilas?\s+de\s+boton|"
+    r"veneno\s+de\s+ratas|(?:las|unas)\s+de\s+dormir|botella\s+(?:\w+\s+){0,3}jarabe|"
+    r"productos?\s+de\s+limpieza|quimicos?|insulina|pinol|fabuloso|clorox)"
+)
+PATTERNS_ES: dict[str, list[str]] = {
+    "self_harm": [
+        r"\bsuicid\w*",
+        r"\b(?:quitarme|quitarse|quitarle\s+fin\s+a)\s+la\s+vida\b",
+        r"\b(?:matarme|me\s+voy\s+a\s+matar|quiero\s+matarme|pienso\s+en\s+matarme)\b",
+        r"\b(?:me\s+)?quiero\s+morir(?:me)?\b|\bquisiera\s+(?:morirme|estar\s+muert[oa])\b",
+        r"\b(?:ya\s+)?no\s+quiero\s+(?:vivir|seguir(?:\s+viviendo|\s+aqui)?|despertar|existir)\b",
+        r"\bhacerme\s+(?:dano|danio)\b|\bcortarme\b|\bahorcarme\b",
+        r"\btomarme\s+(?:todas?\s+)?(?:mis|las)\s+(?:pastillas|pildoras|medicinas)\b",
+        r"\bacabar\s+con\s+(?:todo|mi\s+vida)\b|\bterminar\s+con\s+(?:todo|mi\s+vida)\b",
+        r"\b(?:estarian|estaria|estarán|vivirian)\s+mejor\s+sin\s+mi\b",
+        r"\bno\s+vale\s+la\s+pena\s+(?:vivir|seguir)\b|\bno\s+tiene\s+sentido\s+vivir\b",
+        r"\bya\s+no\s+(?:aguanto|puedo)\s+(?:mas|vivir|seguir)\b",
+        r"\bdesaparecer\s+para\s+siempre\b|\bdormirme\s+y\s+no\s+despertar\b",
+        r"\b(?:tirarme|aventarme|lanzarme)\s+(?:de|del|desde|por|al|a\s+las?)\b",
+        r"\bnadie\s+me\s+(?:va\s+a\s+)?extra\w*\s+si\s+me\s+muero\b",
+        r"\bcarta\s+de\s+despedida\b|\bpensamientos\s+de\s+(?:muerte|morir)\b",
+        r"\b(?:guardando|juntando)\s+(?:mis\s+)?(?:pastillas|pildoras)\b",
+        r"\bse\s+quiere\s+(?:morir|matar)\b|\bquiere\s+(?:morirse|matarse)\b",
+        r"\b(?:me|se)\s+(?:esta|estaba|estoy)\s+cortando\b|\bno\s+despertar\b",
+        r"\bpegar(?:me|se)\s+un\s+tiro\b|\bse\s+va\s+a\s+(?:matar|quitar\s+la\s+vida|pegar\s+un\s+tiro)\b",
+        r"\b(?:irme|irse|me\s+voy|me\s+quiero\s+ir)\s+de\s+este\s+mundo\b|\birme\s+para\s+siempre\b",
+        r"\bno\s+(?:tengo|hay)\s+(?:\w+\s+)?razon\w*\s+(?:pa|para)\s+(?:vivir|seguir)\b",
+        r"\bcartas?\s+de\s+despedida\b|\bcansad[oa]\s+de\s+vivir\b",
+        r"\bno\s+quiero\s+estar\s+aqui\b|\bno\s+voy\s+a\s+estar\s+aqui\b",
+        r"\b(?:pistola|arma)\b[^.]{0,40}\b(?:usarla|conmigo)\b",
+        r"\b(?:quiero\s+lastimarme|me\s+quiero\s+lastimar|lastimarme)\b",
+        r"\bestrellar\s+el\s+(?:carro|coche|auto)\b|\bsoy\s+una\s+carga\b",
+        r"\bregale\s+(?:todas\s+)?mis\s+cosas\b",
+    ],
+    "poisoning": [
+        r"\benvenen\w*|\bintoxic\w*|\bsobredosis\b|\bcontrol\s+de\s+envenenamiento",
+        rf"\b{_ALGUIEN}?\s*(?:tomo|trago|bebio|comio|tomaron|tragaron|mordio|chupo|lamio|metio\s+a\s+la\s+boca)"
+        rf"\s+(?:\w+\s+){{0,4}}{_SUSTANCIA}",
+        r"\b(?:tomo|tome|tomaron|le\s+di|le\s+dimos|se\s+tomo|me\s+tome)\s+(?:\w+\s+){0,2}"
+        r"(?:demasiad[oa]s?|muchas|todas\s+las|el\s+doble|doble|un\s+frasco|una\s+caja)\b",
+        r"\bdoble\s+dosis\b|\bdosis\s+doble\b",
+        r"\bpor\s+(?:error|equivocacion|accidente)\b[^.]{0,60}\b(?:pastillas|medicina\w*|"
+        r"medicamento\w*|dosis|insulina|tabletas)\b",
+        r"\b(?:pastillas|medicina\w*|medicamento\w*|dosis|insulina)\b[^.]{0,60}\bpor\s+"
+        r"(?:error|equivocacion|accidente)\b",
+        r"\bmonoxido\s+de\s+carbono\b",
+        r"\bmezcl\w*\s+(?:\w+\s+){0,3}(?:cloro|amoniaco|alcohol)\b",
+        r"\bse\s+(?:lo|la|los|las)\s+meti\w*\s+(?:a|en)\s+la\s+boca\b",
+        r"\bconfundi\w*\s+(?:\w+\s+){0,2}(?:pastillas|medicinas?|medicamentos?)\b",
+    ],
+    "emergency": [
+        r"\bdolor\s+(?:\w+\s+){0,2}(?:de|en\s+el)\s+pecho\b|\b(?:me|le)\s+duele\s+(?:\w+\s+)?el\s+pecho\b",
+        r"\bpresion\s+en\s+el\s+pecho\b|\bopresion\s+en\s+el\s+pecho\b",
+        r"(?<!dio un )\b(?:infarto|ataque\s+(?:al\s+corazon|cardiaco))\b",
+        r"\bno\s+(?:puedo|puede|podia|pueden)\s+respirar\b|\b(?:le|me)\s+cuesta\s+respirar\b",
+        r"\bdificultad\s+para\s+respirar\b|\bfalta\s+de\s+aire\b|\bse\s+(?:esta\s+)?ahog\w*",
+        r"\bno\s+respira\b|\bdejo\s+de\s+respirar\b|\bse\s+(?:esta\s+)?poniendo\s+(?:morad|azul)\w*",
+        r"\blabios\s+(?:morados|azules)\b",
+        r"\bse\s+desmay\w*|\binconsciente\b|\bno\s+(?:reacciona|despierta)\b",
+        r"(?<!seguro )(?<!sistema )(?<!telefono )(?<!nadie )(?<!linea )(?<!plan )(?<!portal )"
+        r"(?<!pagina )(?<!farmacia )(?<!oficina )\bno\s+responde\b",
+        r"\bataque\s+de\s+asma\b|\bme\s+falta\s+el\s+aire\b",
+        r"\b(?:entumi\w*|paraliz\w*|dormid[oa])\s+(?:\w+\s+){0,2}mitad\s+del\s+cuerpo\b",
+        r"\bse\s+le\s+paraliz\w*|\barrastra\s+las\s+palabras\b|\bno\s+puede\s+levantar\s+el\s+brazo\b",
+        r"\bsangrando\s+de\s+la\s+cabeza\b",
+        r"\bconvulsi\w*|\bataque\s+epilep\w*",
+        r"\bderrame\s+cerebral\b|\bembolia\b|\bsintomas\s+de\s+(?:derrame|embolia)\b",
+        r"\bse\s+le\s+(?:cayo|cae|durmio|torcio)\s+(?:la\s+cara|un\s+lado|la\s+boca)\b",
+        r"\bcara\s+(?:caida|torcida)\b|\bno\s+puede\s+hablar\s+bien\b|\bhabla\s+arrastrado\b",
+        r"\b(?:sangra|sangrando)\s+(?:mucho|sin\s+parar)\b|\bmucha\s+sangre\b|"
+        r"\bno\s+(?:para|deja)\s+de\s+sangrar\b|\bhemorragia\b",
+        r"\breaccion\s+alergica\b|\banafila\w*",
+        r"\bse\s+(?:me|le)\s+(?:cierra|esta\s+cerrando|hincha|esta\s+hinchando)\s+la\s+(?:garganta|lengua)\b",
+        r"\bemergencia\s+medica\b|\bllam\w*\s+(?:a\s+)?(?:una\s+)?ambulancia\b",
+        r"\b(?:vomitando|vomita|tosiendo|tose)\s+sangre\b",
+        r"\bdolor\s+de\s+cabeza\s+(?:terrible|horrible|muy\s+fuerte|insoportable|repentino)\b",
+        r"\b(?:lo|la|me)\s+(?:apunalaron|dispararon|balearon)\b|\bherida\s+de\s+bala\b",
+        r"\bse\s+(?:cayo|golpeo)\s+(?:\w+\s+){0,3}la\s+cabeza\b",
+        r"\bno\s+siento\s+(?:las\s+piernas|el\s+brazo|un\s+lado)\b|\bbrazo\s+(?:izquierdo\s+)?dormido\b",
+    ],
+}
+
 #: A message about paying for past care ("my claim for the heart attack in September") is
 #: not an emergency now: it gets its own answer, with the emergency line put first.
 BENEFITS_CONTEXT = re.compile(
@@ -125,20 +217,37 @@ BENEFITS_CONTEXT = re.compile(
     r"last\s+(?:year|month|week)|ago|rehab\s+facility|history\s+of)\b",
     re.IGNORECASE,
 )
+BENEFITS_CONTEXT_ES = re.compile(
+    r"\b(?:reclamacion\w*|reclamo\w*|factura\w*|cobr\w*|cubr\w*|cobertura|copago\w*|"
+    r"deducible|reembols\w*|pag(?:o|ar|aron|ue)\s+(?:por|de)|autorizacion|el\s+ano\s+pasado|"
+    r"el\s+mes\s+pasado|la\s+semana\s+pasada|hace\s+(?:\w+\s+)?(?:dias|semanas|meses|anos)|"
+    r"seguimiento|rehabilitacion)\b"
+)
 
 _COMPILED = {intent: [re.compile(p, re.I) for p in pats] for intent, pats in PATTERNS.items()}
+_COMPILED_ES = {intent: [re.compile(p) for p in pats] for intent, pats in PATTERNS_ES.items()}
 INTENTS = tuple(PATTERNS)
 
 
 def classify(text: str) -> str | None:
     """The safety intent a message calls for, or None."""
     text = (text or "").replace("’", "'")
+    folded = fold(text)
     for intent, patterns in _COMPILED.items():
         if any(p.search(text) for p in patterns):
+            return intent
+        if any(p.search(folded) for p in _COMPILED_ES[intent]):
             return intent
     return None
 
 
+def fold(text: str) -> str:
+    """Lower case without accents: 'Corazón' → 'corazon' (ñ → n as well)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def about_past_care(text: str) -> bool:
     """Whether the words are about paying for care rather than needing help right now."""
-    return bool(BENEFITS_CONTEXT.search(text or ""))
+    text = text or ""
+    return bool(BENEFITS_CONTEXT.search(text) or BENEFITS_CONTEXT_ES.search(fold(text)))

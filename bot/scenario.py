@@ -18,7 +18,7 @@ from bot import validation
 from bot.config import PROJECT_ROOT
 from bot.errors import Invalid
 from bot.models import Channel
-from bot.services import channels, incidents, outbound, routing, rules, texts
+from bot.services import channels, incidents, outbound, routing, rules, texts, translations
 
 DEMO_SCENARIO = PROJECT_ROOT / "data" / "scenarios" / "november_2023_outage.yml"
 
@@ -53,6 +53,7 @@ def load(session: Session, data: dict[str, Any], now: datetime) -> dict[str, int
         "rules": 0,
         "answers": 0,
         "messages": 0,
+        "translations": 0,
     }
     for item in data.get("channels") or []:
         channels.upsert_channel(session, item)
@@ -76,7 +77,22 @@ def load(session: Session, data: dict[str, Any], now: datetime) -> dict[str, int
     for item in data.get("messages") or []:
         outbound.upsert_message(session, dict(item))  # after channels and incidents: holds
         counts["messages"] += 1
+    session.flush()
+    for item in data.get("translations") or []:  # last: each records the English it translates
+        _load_translation(session, dict(item), now)
+        counts["translations"] += 1
     return counts
+
+
+def _load_translation(session: Session, item: dict[str, Any], now: datetime) -> None:
+    """``{owner, key, field, language, text, approved}``; approved ones are approved by the
+    scenario (as an editor would, audited)."""
+    owner, key, field = (str(item.get(name) or "") for name in ("owner", "key", "field"))
+    language = str(item.get("language") or "es")
+    translations.set_translation(session, owner, key, field, language, str(item.get("text") or ""))
+    if item.get("approved"):
+        actor = str(session.info.get("actor") or "scenario")
+        translations.approve(session, owner, key, field, language, actor=actor, now=now)
 
 
 def _load_incident(session: Session, item: dict[str, Any], now: datetime) -> None:

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot import i18n
 from bot.clock import Clock
 from bot.formatting import short_when
 
@@ -28,9 +29,9 @@ EMERGENCY = (
     "poisoning, Poison Control at 1-800-222-1222."
 )
 CANT_REACH = "I'm sorry, I can't reach our live systems right now."
-NOTHING_TRUSTED = (
+NOT_GUESSING = (
     "I won't guess which of our lines are working. Please see the outage notice on the home "
-    "page of our website and try again in a few minutes. " + EMERGENCY
+    "page of our website and try again in a few minutes."
 )
 #: How often a process rewrites an unchanged snapshot (keeps its age honest, bounds I/O).
 REFRESH_SECONDS = 60.0
@@ -131,10 +132,17 @@ def fallback_text(
     lead: str = CANT_REACH,
 ) -> str:
     """What to say from the last known routing, after ``lead`` (why we can't say more);
-    emergency numbers whatever happens."""
+    emergency numbers whatever happens.
+
+    Written in the language being spoken (:func:`bot.i18n.speaking`); ``lead`` is translated
+    when the catalogue has it. Channel names are the snapshot's (English): the store, which
+    holds their translations, is what could not be read."""
     now = clock.now()
+    # CANT_REACH by name, so bot/wording.py lists it; a caller's own lead by its value.
+    lead = i18n.t(CANT_REACH) if lead == CANT_REACH else i18n.t(lead)
+    emergency = i18n.t(EMERGENCY)
     if snapshot is None or (now - snapshot.read_at).total_seconds() > max_age_seconds:
-        return f"{lead} {NOTHING_TRUSTED}"
+        return f"{lead} {i18n.t(NOT_GUESSING)} {emergency}"
     usable = [
         c
         for c in snapshot.channels
@@ -144,9 +152,10 @@ def fallback_text(
     listed = "; ".join(f"{c.name} {c.contact}" for c in phones[:3])
     others = [c.name for c in usable if c not in phones][:2]
     when = short_when(snapshot.read_at, clock)
-    parts = [f"{lead} As of {when} (I can't confirm the latest right now), these were working:"]
+    as_of = i18n.t("As of {time} (I can't confirm the latest right now), these were working:")
+    parts = [f"{lead} {as_of.format(time=when)}"]
     parts.append(f"{listed}." if listed else "")
     if others:
-        parts.append(f"Also working: {', '.join(others)}.")
-    parts.append(EMERGENCY)
+        parts.append(i18n.t("Also working: {names}.").format(names=", ".join(others)))
+    parts.append(emergency)
     return " ".join(p for p in parts if p)

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.answers import fallback, help, prior_auth, providers, status
 from bot.answers.core import Answer, route_answer
 from bot.answers.prior_auth_table import known_on
 from bot.clock import Clock
 from bot.formatting import checked, day, how_to_reach, sentence
 from bot.models import DateRule
-from bot.services import mentions, routing, rules
+from bot.services import mentions, routing, rules, translations
 
 AUDIENCES = ("member", "provider")
 #: Intents answered by fixed domain responses or dialogue, not by a store answer.
@@ -41,6 +42,8 @@ class Asked:
 
     audience: str = "member"
     entities: dict[str, str] = field(default_factory=dict)
+    #: The conversation's language (bot.i18n.LANGUAGES): the answer is written in it.
+    language: str = "en"
 
 
 Compose = Callable[[Session, Clock, Asked], Answer]
@@ -109,8 +112,11 @@ def _prior_auth(session: Session, clock: Clock, asked: Asked) -> Answer:
 
 def _window(rule: DateRule) -> str:
     if rule.starts_on and rule.ends_on:
-        return f"{day(rule.starts_on)} through {day(rule.ends_on)}"
-    return f"from {day(rule.starts_on)}" if rule.starts_on else "in force"
+        text = i18n.t("{start} through {end}")
+        return text.format(start=day(rule.starts_on), end=day(rule.ends_on))
+    if rule.starts_on:
+        return i18n.t("from {start}").format(start=day(rule.starts_on))
+    return i18n.t("in force")
 
 
 def prior_auth_overview(session: Session, clock: Clock, audience: str = "member") -> Answer:
@@ -120,9 +126,11 @@ def prior_auth_overview(session: Session, clock: Clock, audience: str = "member"
     for key in ("prior_auth_waiver", "prior_auth_vendor_portals", "urgent_oon_prior_auth"):
         rule = rules.find_rule(session, key)
         if rule is not None and known_on(rule, today) and rule.applies_on(today):
-            lead.append(f"{rule.title} ({_window(rule)}).")
+            title = translations.prose(rule, "title")
+            lead.append(i18n.t("{title} ({window}).").format(title=title, window=_window(rule)))
     if not lead:
-        lead.append(f"No special prior authorization rules apply on {day(today)}.")
+        text = i18n.t("No special prior authorization rules apply on {date}.")
+        lead.append(text.format(date=day(today)))
     return route_answer(
         session,
         clock,
@@ -140,29 +148,35 @@ TOPICS: tuple[Topic, ...] = (
         "outage_status",
         "ask_outage_status",
         "general",
-        "what's down right now",
+        i18n.t("what's down right now", i18n.ENGLISH),
         _status,
     ),
     Topic(
         "data_impact",
         "ask_data_impact",
         "general",
-        "whether your health data was affected",
+        i18n.t("whether your health data was affected", i18n.ENGLISH),
         _simple(status.data_impact),
     ),
     Topic(
         "pharmacy",
         "ask_pharmacy_help",
         "pharmacy",
-        "help with prescriptions (pharmacy line)",
+        i18n.t("help with prescriptions (pharmacy line)", i18n.ENGLISH),
         _simple(help.pharmacy),
     ),
-    Topic("part_d", "ask_part_d_help", "part_d", "Medicare Part D help", _simple(help.part_d)),
+    Topic(
+        "part_d",
+        "ask_part_d_help",
+        "part_d",
+        i18n.t("Medicare Part D help", i18n.ENGLISH),
+        _simple(help.part_d),
+    ),
     Topic(
         "prior_auth",
         "ask_prior_auth",
         "prior_auth",
-        "prior authorization",
+        i18n.t("prior authorization", i18n.ENGLISH),
         _prior_auth,
         form="prior_auth_form",
         custom_action="action_start_prior_auth",
@@ -171,21 +185,21 @@ TOPICS: tuple[Topic, ...] = (
         "claims",
         "ask_claims_benefits",
         "claims",
-        "seeing your claims or benefits",
+        i18n.t("seeing your claims or benefits", i18n.ENGLISH),
         _simple(help.claims),
     ),
     Topic(
         "portal_registration",
         "ask_portal_registration",
         "portal_registration",
-        "registering for the Member Resource Center",
+        i18n.t("registering for the Member Resource Center", i18n.ENGLISH),
         _simple(help.portal_registration),
     ),
     Topic(
         "open_enrollment",
         "ask_open_enrollment",
         "enrollment",
-        "open enrollment",
+        i18n.t("open enrollment", i18n.ENGLISH),
         _simple(help.open_enrollment),
         audiences=("member",),
     ),
@@ -193,23 +207,29 @@ TOPICS: tuple[Topic, ...] = (
         "email_followup",
         "ask_email_followup",
         "contact",
-        "an email you sent us",
+        i18n.t("an email you sent us", i18n.ENGLISH),
         _simple(help.email_followup),
     ),
     Topic(
         "premium_payment",
         "ask_premium_payment",
         "payment",
-        "paying your premium",
+        i18n.t("paying your premium", i18n.ENGLISH),
         _simple(help.premium_payment),
         audiences=("member",),
     ),
-    Topic("contact", "ask_contact", "contact", "how to reach a person", _simple(help.contact)),
+    Topic(
+        "contact",
+        "ask_contact",
+        "contact",
+        i18n.t("how to reach a person", i18n.ENGLISH),
+        _simple(help.contact),
+    ),
     Topic(
         "carelon_portal_error",
         "ask_carelon_portal_error",
         "contact",
-        "the Carelon portal error",
+        i18n.t("the Carelon portal error", i18n.ENGLISH),
         _carelon,
         audiences=("provider",),
     ),
@@ -217,14 +237,14 @@ TOPICS: tuple[Topic, ...] = (
         "therapy_prior_auth",
         "ask_therapy_prior_auth",
         "therapy_prior_auth",
-        "therapy prior authorization through Carelon",
+        i18n.t("therapy prior authorization through Carelon", i18n.ENGLISH),
         _therapy,
     ),
     Topic(
         "out_of_scope",
         "out_of_scope",
         "general",
-        "something I can't help with",
+        i18n.t("something I can't help with", i18n.ENGLISH),
         lambda session, clock, asked: fallback.out_of_scope(
             session, clock, asked.audience, asked.entities.get("organisation")
         ),
@@ -233,7 +253,7 @@ TOPICS: tuple[Topic, ...] = (
         "nlu_fallback",
         "nlu_fallback",
         "general",
-        "a message I didn't understand",
+        i18n.t("a message I didn't understand", i18n.ENGLISH),
         _simple(fallback.not_understood),
         custom_action="action_fallback",
     ),
@@ -247,7 +267,10 @@ SUGGESTIBLE: dict[str, str] = {
 }
 
 #: Who each audience is, for an answer given to the other one.
-_FOR = {"member": "For members", "provider": "For providers' offices"}
+_FOR = {
+    "member": i18n.t("For members", i18n.ENGLISH),
+    "provider": i18n.t("For providers' offices", i18n.ENGLISH),
+}
 
 
 def answer(session: Session, clock: Clock, topic: Topic, asked: Asked) -> Answer:
@@ -258,15 +281,34 @@ def answer(session: Session, clock: Clock, topic: Topic, asked: Asked) -> Answer
     """
     audience = asked.audience if asked.audience in AUDIENCES else "member"
     served = audience if audience in topic.audiences else topic.audiences[0]
-    result = topic.compose(session, clock, replace(asked, audience=served))
-    if served != audience:
-        result.text = f"{_FOR[served]}: {result.text}"
-    result.text = _with_pharmacy_line(session, clock, topic, asked, audience, result.text)
-    # Stored prose inside an answer (rule texts, staff wording, status notes) never gives
-    # the number of a channel that is down: the last check, in one place for every view.
-    result.text = mentions.present(session, result.text)
+
+    def compose() -> Answer:
+        result = topic.compose(session, clock, replace(asked, audience=served))
+        if served != audience:
+            result.text = f"{i18n.t(_FOR[served])}: {result.text}"
+        result.text = _with_pharmacy_line(session, clock, topic, asked, audience, result.text)
+        return result
+
+    result = in_language(session, asked.language, compose)
     result.topic = topic.key
     result.audience = audience
+    return result
+
+
+def in_language(session: Session, language: str, compose: Callable[[], Answer]) -> Answer:
+    """``compose()`` written in ``language``, the one way every answer is finished.
+
+    Untranslated stored prose it had to show is noted once, at the end, in that language;
+    stored prose never gives the number of a channel that is down (the last check, in one
+    place for every view).
+    """
+    with i18n.speaking(translations.speaking_state(session, language)) as spoken:
+        result = compose()
+        note = i18n.untranslated_note()
+        if note:
+            result.text = f"{result.text} {note}"
+        result.text = mentions.present(session, result.text)
+        result.language = spoken.language
     return result
 
 
@@ -285,13 +327,13 @@ def pharmacy_line(session: Session, asked: Asked, audience: str) -> str | None:
     """ "For prescriptions, call …" when the message is about a prescription and a route works
     ("For Medicare Part D, call …" when it is about a Medicare drug plan)."""
     if _about_part_d(asked):
-        lead, topic = "For Medicare Part D, ", "part_d"
+        text, topic = i18n.t("For Medicare Part D, {action}"), "part_d"
     elif asked.entities.get("service_category") == "pharmacy":
-        lead, topic = "For prescriptions, ", "pharmacy"
+        text, topic = i18n.t("For prescriptions, {action}"), "pharmacy"
     else:
         return None
     usable = routing.offer(session, BY_KEY[topic].route, audience).usable
-    return sentence(lead + how_to_reach(usable[0])) if usable else None
+    return sentence(text.format(action=how_to_reach(usable[0]))) if usable else None
 
 
 def _with_pharmacy_line(

@@ -44,9 +44,14 @@ class Assistant:
         """Send a message over the REST channel; returns the bot's texts."""
         return [m.get("text", "") for m in self.ask_full(text, sender)]
 
-    def ask_full(self, text: str, sender: str = "tester") -> list[dict[str, Any]]:
+    def ask_full(
+        self, text: str, sender: str = "tester", metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """Send a message over the REST channel; returns the bot's messages (with buttons)."""
-        body = json.dumps({"sender": sender, "message": text}).encode()
+        message: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            message["metadata"] = metadata
+        body = json.dumps(message).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
             data=body,

@@ -285,11 +285,19 @@ def test_saved_texts_are_linked_to_the_channels_they_name(sqlite_store: Store) -
             ("incident_update", "body"),
             ("date_rule", "text"),
             ("outbound_message", "text"),
+            # Their Spanish versions name it too (a channel's own name in Spanish does not).
+            ("translation", "text"),
+        }
+        assert {t.owner for t in linked if t.source == "translation"} == {
+            f"incident:{OUTAGE}:working_note:es",
+            f"incident_update:{OUTAGE}@2023-11-28T14:00:00+00:00:body:es",
+            "rule:prior_auth_vendor_portals:text:es",
         }
         update = next(t for t in linked if t.source == "incident_update")
         assert update.owner == OUTAGE and update.text == BUG_UPDATE
         assert {t.source for t in mentions.texts_mentioning(s, "urgent_pa_answering_service")} == {
-            "date_rule"
+            "date_rule",
+            "translation",
         }
         assert mentions.texts_mentioning(s, "pay_by_mail") == []
     with sqlite_store.begin("editor") as s:
@@ -466,6 +474,9 @@ def test_migration_0003_matches_the_model_and_downgrades(empty_store: Store) -> 
             ("incident_update", OUTAGE),
             ("outbound_message", "outage_banner"),
             ("outbound_message", "pharmacy_ivr_prompt"),
+            ("translation", f"incident:{OUTAGE}:working_note:es"),
+            ("translation", f"incident_update:{OUTAGE}@2023-11-28T14:00:00+00:00:body:es"),
+            ("translation", "rule:prior_auth_vendor_portals:text:es"),
         ]
 
 

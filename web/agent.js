@@ -19,7 +19,13 @@
   function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
 
   function show(view) {
+    const names = { en: "English", es: "Español (Spanish)" };
+    $("language").textContent = names[view.language] || view.language;
+    $("answer").lang = view.language || "en";
     $("answer").textContent = view.answer || "(small talk: the assistant answers this itself)";
+    const english = (view.answers || {}).en;
+    $("english").hidden = view.language === "en" || !english;
+    $("answer-en").textContent = english || "";
     $("intent").textContent = view.intent;
     $("confidence").textContent = Number(view.confidence).toFixed(2);
     $("as-of").textContent = view.as_of;
@@ -77,6 +83,7 @@
     e.preventDefault();
     error.hidden = true;
     const params = new URLSearchParams({ text: $("said").value.trim(), audience: $("audience").value });
+    if ($("caller-language").value) params.set("language", $("caller-language").value);
     try {
       const response = await fetch(`/api/lookup?${params}`, {
         headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY) || ""}` },

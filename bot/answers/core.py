@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import formatting, i18n
 from bot.clock import Clock
 from bot.formatting import checked, how_to_reach, sentence
 from bot.models import Channel
-from bot.services import routing, texts
+from bot.services import routing, texts, translations
 
 ALL_DOWN_NOTHING = (
     "I'm sorry: none of our phone lines or online services for this are working right now. "
@@ -28,13 +29,18 @@ class Answer:
     unavailable: list[str] = field(default_factory=list)
     #: Quick replies: [{"title": ..., "payload": ...}].
     buttons: list[dict[str, Any]] = field(default_factory=list)
+    #: The language it is written in.
+    language: str = "en"
 
 
 def _down_phrase(channels: list[Channel]) -> str:
     parts = []
     for c in channels:
-        note = f": {c.status_note.rstrip('.')}" if c.status_note else ""
-        parts.append(f"The {c.name} is not available right now{note}.")
+        status_note = translations.prose(c, "status_note")
+        note = f": {status_note.rstrip('.')}" if status_note else ""
+        text = i18n.t("The {name} is not available right now{note}.")
+        # sentence(): a Spanish name starts with its article ("la línea …"), lower case.
+        parts.append(sentence(text.format(name=formatting.name(c), note=note)))
     return " ".join(parts)
 
 
@@ -65,12 +71,13 @@ def route_answer(
             intro_key,
             intro_default,
             action=how_to_reach(first),
-            channel=first.name,
+            channel=formatting.name(first),
             **values,
         )
         lines.append(sentence(intro))
         for extra in rest[:alternatives]:
-            lines.append(sentence(f"You can also {how_to_reach(extra)}"))
+            also = i18n.t("You can also {action}").format(action=how_to_reach(extra))
+            lines.append(sentence(also))
     if primary_down:
         lines.append(_down_phrase(primary_down))
     lines.extend(notes or [])
@@ -109,4 +116,4 @@ def best_channel_text(session: Session, audience: str, template: str) -> str:
     usable = routing.offer(session, routing.GENERAL, audience).usable
     if not usable:
         return texts.render(session, "all_down_nothing", ALL_DOWN_NOTHING)
-    return sentence(template.format(action=how_to_reach(usable[0])))
+    return sentence(i18n.t(template).format(action=how_to_reach(usable[0])))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.answers.core import Answer, route_answer
 from bot.clock import Clock
 
@@ -12,11 +13,12 @@ def out_of_scope(
     session: Session, clock: Clock, audience: str = "member", organisation: str | None = None
 ) -> Answer:
     """The honest answer; when the message named another company, say it is theirs to answer."""
-    lead = (
-        [f"That sounds like a question for {organisation}: please contact them directly."]
-        if organisation
-        else None
-    )
+    lead = None
+    if organisation:
+        text = i18n.t(
+            "That sounds like a question for {organisation}: please contact them directly."
+        )
+        lead = [text.format(organisation=organisation)]
     return route_answer(
         session,
         clock,

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.answers.core import Answer, route_answer
 from bot.answers.status import (
     backlog_text,
     current_incidents,
     freshness_notes,
     freshness_sentence,
+    incident_title,
     resolved_incidents,
 )
 from bot.clock import Clock
 from bot.formatting import checked, day, place, sentence, when
-from bot.services import routing, rules, texts
+from bot.services import routing, rules, texts, translations
 
 
 def pharmacy(session: Session, clock: Clock, audience: str = "member") -> Answer:
@@ -59,10 +61,15 @@ def claims(session: Session, clock: Clock, audience: str = "member") -> Answer:
     offer = routing.offer(session, "claims", audience)
     first = offer.usable[0] if offer.usable else None
     if first is not None and first.kind == "portal":
-        whose = "your" if audience == "member" else "your patients'"
-        lines = [f"You can see {whose} benefits and claims by logging in to the {place(first)}."]
+        if audience == "member":
+            see = i18n.t("You can see your benefits and claims by logging in to the {place}.")
+        else:
+            see = i18n.t(
+                "You can see your patients' benefits and claims by logging in to the {place}."
+            )
+        lines = [see.format(place=place(first))]
         if not notes and first.status == "degraded" and first.status_note:
-            lines.append(sentence(first.status_note))
+            lines.append(sentence(translations.prose(first, "status_note")))
         lines.extend(notes)
         lines.append(checked(clock))
         return Answer(
@@ -108,14 +115,14 @@ def open_enrollment(session: Session, clock: Clock, audience: str = "member") ->
     lead: list[str] = []
     if rule is not None and rule.starts_on and rule.ends_on:
         today = now.date()
+        title = translations.prose(rule, "title")
         if today < rule.starts_on:
-            lead.append(
-                f"{rule.title} starts {day(rule.starts_on)} and runs through {day(rule.ends_on)}."
-            )
+            text = i18n.t("{title} starts {start} and runs through {end}.")
         elif today <= rule.ends_on:
-            lead.append(f"{rule.title} is open now, through {day(rule.ends_on)}.")
+            text = i18n.t("{title} is open now, through {end}.")
         else:
-            lead.append(f"{rule.title} ended {day(rule.ends_on)}.")
+            text = i18n.t("{title} ended {end}.")
+        lead.append(text.format(title=title, start=day(rule.starts_on), end=day(rule.ends_on)))
     needs = set((rule.params or {}).get("specific_help_needs", [])) if rule else set()
     blocked = [i for i in current_incidents(session, now) if needs & set(i.affected_systems)]
     if blocked:
@@ -192,7 +199,7 @@ def email_followup(session: Session, clock: Clock, audience: str = "member") -> 
                 "email_replies_delayed",
                 "Replies are delayed while the {incident} continues; we will answer in the order "
                 "messages arrived once it is over.",
-                incident=delayed[0].title.lower(),
+                incident=incident_title(delayed[0], lower=True),
             )
         )
     backlog = backlog_text(session, now)

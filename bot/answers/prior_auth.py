@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import formatting, i18n
 from bot.answers.core import Answer, route_answer
 from bot.answers.prior_auth_table import (
     AUDIENCES,
@@ -38,7 +39,7 @@ from bot.answers.prior_auth_table import (
 from bot.clock import Clock
 from bot.dates import parse_date
 from bot.formatting import day
-from bot.services import routing, texts
+from bot.services import routing, texts, translations
 
 __all__ = [
     "AUDIENCES",
@@ -53,19 +54,23 @@ __all__ = [
     "therapy_overview",
 ]
 
+# Labels are English here and translated where they are shown (``i18n.t(label)``);
+# ``i18n.t(..., i18n.ENGLISH)`` is the English itself, marked for the catalogue.
 CATEGORY_LABELS = {
-    "pharmacy": "pharmacy and medications",
-    "advanced_imaging": "advanced imaging",
-    "outpatient_therapy": "outpatient therapy",
-    "other": "services",
+    "pharmacy": i18n.t("pharmacy and medications", i18n.ENGLISH),
+    "advanced_imaging": i18n.t("advanced imaging", i18n.ENGLISH),
+    "outpatient_therapy": i18n.t("outpatient therapy", i18n.ENGLISH),
+    "other": i18n.t("services", i18n.ENGLISH),
 }
 QUESTION_LABELS = {
-    "service_category": "what the service is (pharmacy, advanced imaging, outpatient therapy "
-    "or something else)",
-    "service_date": "the date of the service",
-    "network": "whether the provider is in our network",
-    "urgency": "whether the request is urgent",
-    "audience": "whether you are a member or a provider",
+    "service_category": i18n.t(
+        "what the service is (pharmacy, advanced imaging, outpatient therapy or something else)",
+        i18n.ENGLISH,
+    ),
+    "service_date": i18n.t("the date of the service", i18n.ENGLISH),
+    "network": i18n.t("whether the provider is in our network", i18n.ENGLISH),
+    "urgency": i18n.t("whether the request is urgent", i18n.ENGLISH),
+    "audience": i18n.t("whether you are a member or a provider", i18n.ENGLISH),
 }
 
 
@@ -121,8 +126,12 @@ def therapy_overview(session: Session, clock: Clock, audience: str = PROVIDER) -
         return _ask(ctx, plan(case, dates).missing)
     limit = dates.advance_days
     notes = [_program_sentence(ctx, staff_text=True)]
-    if f"{limit} days" not in notes[0]:
-        notes.append(f"Requests can't be submitted more than {limit} days before the service date.")
+    if i18n.t("{days} days").format(days=limit) not in notes[0]:
+        notes.append(
+            i18n.t(
+                "Requests can't be submitted more than {days} days before the service date."
+            ).format(days=limit)
+        )
     return _carelon_route(ctx, "therapy_prior_auth", notes)
 
 
@@ -147,30 +156,36 @@ class _Context:
 
     @property
     def label(self) -> str:
-        return CATEGORY_LABELS.get(self.known.category or "other", "services")
+        return i18n.t(CATEGORY_LABELS.get(self.known.category or "other", CATEGORY_LABELS["other"]))
 
     @property
     def on(self) -> str:
-        return day(self.known.service_date) if self.known.service_date else "that date"
+        return day(self.known.service_date) if self.known.service_date else i18n.t("that date")
 
 
 def _window(rule: KnownRule) -> str:
     if rule.starts_on and rule.ends_on:
-        return f"from {day(rule.starts_on)} through {day(rule.ends_on)}"
+        text = i18n.t("from {start} through {end}")
+        return text.format(start=day(rule.starts_on), end=day(rule.ends_on))
     if rule.starts_on:
-        return f"from {day(rule.starts_on)}"
+        return i18n.t("from {start}").format(start=day(rule.starts_on))
     if rule.ends_on:
-        return f"through {day(rule.ends_on)}"
-    return "at any time"
+        return i18n.t("through {end}").format(end=day(rule.ends_on))
+    return i18n.t("at any time")
 
 
 def _covers(rule: KnownRule, today: date) -> str:
     """'covers', or 'will cover' / 'covered' when today is before / after the window."""
     if rule.starts_on is not None and today < rule.starts_on:
-        return "will cover"
+        return i18n.t("will cover")
     if rule.ends_on is not None and today > rule.ends_on:
-        return "covered"
-    return "covers"
+        return i18n.t("covered")
+    return i18n.t("covers")
+
+
+def _rule_text(rule: KnownRule) -> str:
+    """A rule's text in the language spoken (a snapshot of the row, so by its key)."""
+    return str(i18n.prose("rule", rule.key, "text", rule.text) or "")
 
 
 def _intro_key(outcome: Outcome, audience: str) -> str:
@@ -180,7 +195,18 @@ def _intro_key(outcome: Outcome, audience: str) -> str:
 
 
 def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    return i18n.t("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
+
+
+def _category_name(category: str) -> str:
+    """A category as it reads in a list ('advanced imaging')."""
+    if category == "pharmacy":
+        return i18n.t("pharmacy")
+    if category == "advanced_imaging":
+        return i18n.t("advanced imaging")
+    return category.replace("_", " ")
 
 
 def _current(rule: KnownRule, today: date) -> bool:
@@ -197,17 +223,26 @@ def _program_sentence(ctx: _Context, *, staff_text: bool) -> str:
     rule = ctx.dates.therapy
     assert rule is not None
     if staff_text and in_force(rule, ctx.today) and rule.text:
-        return rule.text
-    members = params_of(rule).get("members") or "members"
+        return _rule_text(rule)
+    # ``params.members`` is stored English that no translation can reach yet: shown (and
+    # noted as untranslated) like any other stored prose without a translation.
+    stored = params_of(rule).get("members")
+    members = i18n.prose("rule", rule.key, "members", stored) if stored else i18n.t("members")
     if rule.starts_on is not None and ctx.today < rule.starts_on:
-        return (
-            f"Review of outpatient therapy for {members} will move to Carelon: "
-            f"the program starts {day(rule.starts_on)}."
+        text = i18n.t(
+            "Review of outpatient therapy for {members} will move to Carelon: "
+            "the program starts {start}."
         )
+        return text.format(members=members, start=day(rule.starts_on))
     if _current(rule, ctx.today):
-        since = f" on {day(rule.starts_on)}" if rule.starts_on else ""
-        return f"Review of outpatient therapy for {members} moved to Carelon{since}."
-    return f"Review of outpatient therapy for {members} went through Carelon {_window(rule)}."
+        if rule.starts_on:
+            text = i18n.t("Review of outpatient therapy for {members} moved to Carelon on {start}.")
+            return text.format(members=members, start=day(rule.starts_on))
+        return i18n.t("Review of outpatient therapy for {members} moved to Carelon.").format(
+            members=members
+        )
+    text = i18n.t("Review of outpatient therapy for {members} went through Carelon {window}.")
+    return text.format(members=members, window=_window(rule))
 
 
 def _not_in_program_note(ctx: _Context) -> list[str]:
@@ -215,18 +250,19 @@ def _not_in_program_note(ctx: _Context) -> list[str]:
     rule = ctx.dates.therapy
     if ctx.known.category != THERAPY or rule is None or ctx.known.service_date is None:
         return []
-    covers = _covers(rule, ctx.today)
-    return [
-        f"(The Carelon therapy program {covers} services {_window(rule)}, so it does not "
-        f"apply to {ctx.on}.)"
-    ]
+    text = i18n.t(
+        "(The Carelon therapy program {covers} services {window}, so it does not apply to {date}.)"
+    )
+    return [text.format(covers=_covers(rule, ctx.today), window=_window(rule), date=ctx.on)]
 
 
 def _ask(ctx: _Context, questions: tuple[str, ...]) -> Answer:
-    needed = [QUESTION_LABELS[q] for q in questions] or [QUESTION_LABELS[q] for q in QUESTIONS]
-    subject = "this service" if ctx.known.category is None else ctx.label
+    asked = questions or QUESTIONS
+    needed = [i18n.t(QUESTION_LABELS[q]) for q in asked]
+    subject = i18n.t("this service") if ctx.known.category is None else ctx.label
     if ctx.known.service_date is not None:
-        subject = f"{subject} on {ctx.on}"
+        subject = i18n.t("{subject} on {date}").format(subject=subject, date=ctx.on)
+    need = i18n.t("To tell you what applies to {subject}, I need to know {needed}.")
     return route_answer(
         ctx.session,
         ctx.clock,
@@ -234,7 +270,7 @@ def _ask(ctx: _Context, questions: tuple[str, ...]) -> Answer:
         ctx.audience,
         f"prior_auth_ask_{ctx.audience}_intro",
         "For help with a specific request, {action}",
-        lead=[f"To tell you what applies to {subject}, I need to know {_join(needed)}."],
+        lead=[need.format(subject=subject, needed=_join(needed))],
         notes=_not_in_program_note(ctx),
     )
 
@@ -244,15 +280,19 @@ def _vendor(ctx: _Context, outcome: Outcome) -> Answer:
     vendors = ctx.dates.vendors
     primary_down = routing.offer(ctx.session, outcome.topic, ctx.audience).skipped
     if vendors is not None and in_force(vendors, ctx.today) and not primary_down:
-        notes.append(vendors.text)
+        notes.append(_rule_text(vendors))
     waiver = ctx.dates.waiver
     on = ctx.known.service_date
     if waiver is not None and (waiver.applies_on(ctx.today) or (on and waiver.applies_on(on))):
-        notes.append(f"The outage waiver does not cover {ctx.label}.")
+        notes.append(i18n.t("The outage waiver does not cover {label}.").format(label=ctx.label))
+    # route_answer translates its default; t(..., ENGLISH) marks it for the catalogue.
     intro = (
-        "To request prior authorization for {label}, {action}"
+        i18n.t("To request prior authorization for {label}, {action}", i18n.ENGLISH)
         if ctx.audience == PROVIDER
-        else "Your provider requests prior authorization for {label}. To check on one, {action}"
+        else i18n.t(
+            "Your provider requests prior authorization for {label}. To check on one, {action}",
+            i18n.ENGLISH,
+        )
     )
     return route_answer(
         ctx.session,
@@ -268,10 +308,15 @@ def _vendor(ctx: _Context, outcome: Outcome) -> Answer:
 
 def _carelon_route(ctx: _Context, topic: str, notes: list[str]) -> Answer:
     intro = (
-        "Request outpatient therapy prior authorization through Carelon: {action}"
+        i18n.t(
+            "Request outpatient therapy prior authorization through Carelon: {action}", i18n.ENGLISH
+        )
         if ctx.audience == PROVIDER
-        else "Your therapist's office requests outpatient therapy prior authorization through "
-        "Carelon. For questions, {action}"
+        else i18n.t(
+            "Your therapist's office requests outpatient therapy prior authorization through "
+            "Carelon. For questions, {action}",
+            i18n.ENGLISH,
+        )
     )
     return route_answer(
         ctx.session,
@@ -288,15 +333,26 @@ def _carelon(ctx: _Context, outcome: Outcome) -> Answer:
     on = ctx.known.service_date
     assert on is not None  # the table reaches the Carelon rows only with a date
     limit = ctx.dates.advance_days
-    who = "submit" if ctx.audience == PROVIDER else "your therapist's office can submit"
+    provider = ctx.audience == PROVIDER
     if outcome.key == "therapy_carelon_too_early":
-        earliest = on - timedelta(days=limit)
-        timing = (
-            f"For a service on {ctx.on}, {who} on or after {day(earliest)}: requests can't "
-            f"be submitted more than {limit} days in advance."
-        )
+        if provider:
+            text = i18n.t(
+                "For a service on {date}, submit on or after {earliest}: requests can't be "
+                "submitted more than {days} days in advance."
+            )
+        else:
+            text = i18n.t(
+                "For a service on {date}, your therapist's office can submit on or after "
+                "{earliest}: requests can't be submitted more than {days} days in advance."
+            )
+        earliest = day(on - timedelta(days=limit))
+        timing = text.format(date=ctx.on, earliest=earliest, days=limit)
+    elif provider:
+        timing = i18n.t("For a service on {date}, submit now.").format(date=ctx.on)
     else:
-        timing = f"For a service on {ctx.on}, {who} now."
+        timing = i18n.t("For a service on {date}, your therapist's office can submit now.").format(
+            date=ctx.on
+        )
     program = _program_sentence(ctx, staff_text=False)
     return _carelon_route(ctx, outcome.topic, [timing, program])
 
@@ -304,7 +360,7 @@ def _carelon(ctx: _Context, outcome: Outcome) -> Answer:
 def _waived(ctx: _Context, outcome: Outcome) -> Answer:
     waiver = ctx.dates.waiver
     assert waiver is not None  # the table reaches WAIVED only with a known waiver
-    excluded = _join([c.replace("_", " ") for c in VENDOR_CATEGORIES])
+    excluded = _join([_category_name(c) for c in VENDOR_CATEGORIES])
     text = texts.render(
         ctx.session,
         _intro_key(outcome, ctx.audience),
@@ -324,16 +380,22 @@ def _regular(ctx: _Context, outcome: Outcome) -> Answer:
     notes = []
     waiver = ctx.dates.waiver
     if waiver is not None and _current(waiver, ctx.today):
+        text = i18n.t(
+            "The outage waiver {covers} in-network services {window}, so it does not apply "
+            "to {date}."
+        )
         notes.append(
-            f"The outage waiver {_covers(waiver, ctx.today)} in-network services "
-            f"{_window(waiver)}, so it does not apply to {ctx.on}."
+            text.format(covers=_covers(waiver, ctx.today), window=_window(waiver), date=ctx.on)
         )
     notes += _not_in_program_note(ctx)
     intro = (
-        "The regular process applies: {action}"
+        i18n.t("The regular process applies: {action}", i18n.ENGLISH)
         if ctx.audience == PROVIDER
-        else "The regular process applies: your provider's office submits any prior "
-        "authorization request. For questions, {action}"
+        else i18n.t(
+            "The regular process applies: your provider's office submits any prior "
+            "authorization request. For questions, {action}",
+            i18n.ENGLISH,
+        )
     )
     return route_answer(
         ctx.session,
@@ -362,19 +424,19 @@ def _urgent_member(ctx: _Context, outcome: Outcome) -> Answer:
     # What the provider's office uses, by name only: a member is never given its number.
     usable = routing.offer(ctx.session, outcome.topic, PROVIDER).usable
     if usable and usable[0].kind == "answering_service":
-        how = (
+        how = i18n.t(
             "Your provider's office can call our answering service for an urgent "
             "out-of-network prior authorization."
         )
         if usable[0].instructions:
-            how = f"{how} {usable[0].instructions.strip()}"
+            how = f"{how} {translations.prose(usable[0], 'instructions').strip()}"
     elif usable:
-        how = (
+        how = i18n.t(
             "Your provider's office can request an urgent out-of-network prior authorization "
-            f"through the {usable[0].name}."
-        )
+            "through the {name}."
+        ).format(name=formatting.name(usable[0]))
     else:
-        how = "Your provider's office requests urgent out-of-network prior authorizations."
+        how = i18n.t("Your provider's office requests urgent out-of-network prior authorizations.")
     return route_answer(
         ctx.session,
         ctx.clock,
@@ -393,21 +455,25 @@ def _out_of_network(ctx: _Context, outcome: Outcome) -> Answer:
     notes = []
     urgent = ctx.dates.urgent
     if late and urgent is not None and _current(urgent, ctx.today):
-        notes.append(
-            f"The urgent answering service {_covers(urgent, ctx.today)} out-of-network "
-            f"services {_window(urgent)} only."
+        text = i18n.t(
+            "The urgent answering service {covers} out-of-network services {window} only."
         )
+        notes.append(text.format(covers=_covers(urgent, ctx.today), window=_window(urgent)))
     notes += _not_in_program_note(ctx)
-    if provider:
-        intro = (
-            "The regular process applies to an urgent out-of-network request for {date}: {action}"
-            if late
-            else "Non-urgent out-of-network requests follow the regular process: {action}"
+    if provider and late:
+        intro = i18n.t(
+            "The regular process applies to an urgent out-of-network request for {date}: {action}",
+            i18n.ENGLISH,
+        )
+    elif provider:
+        intro = i18n.t(
+            "Non-urgent out-of-network requests follow the regular process: {action}", i18n.ENGLISH
         )
     else:
-        intro = (
+        intro = i18n.t(
             "Out-of-network requests follow the regular process through your provider's "
-            "office. For questions, {action}"
+            "office. For questions, {action}",
+            i18n.ENGLISH,
         )
     audience = PROVIDER if provider else MEMBER
     return route_answer(

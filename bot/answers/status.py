@@ -6,13 +6,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot import formatting, i18n
 from bot.answers.core import Answer, best_channel_text
 from bot.clock import Clock
 from bot.formatting import checked, day, sentence, short_when, when
 from bot.models import Channel, DataFreshness, Incident, IncidentUpdate
 from bot.services import channels as channel_service
 from bot.services import incidents as incident_service
-from bot.services import mentions, texts
+from bot.services import mentions, texts, translations
 
 DEFAULT_BACKLOG = incident_service.DEFAULT_BACKLOG
 
@@ -39,7 +40,20 @@ def freshness_notes(session: Session, now: datetime) -> list[DataFreshness]:
 
 
 def freshness_sentence(row: DataFreshness) -> str:
-    return sentence(f"{row.label} is current through {day(row.current_through)}")
+    text = i18n.t("{label} is current through {date}")
+    return sentence(
+        text.format(label=translations.prose(row, "label"), date=day(row.current_through))
+    )
+
+
+def incident_title(incident: Incident, *, lower: bool = False) -> str:
+    """The incident's title in the language spoken; ``lower`` inside a sentence ("the internet
+    and phone service outage"). English lower-cases all of it, as it always has; another
+    language only its first letter, so names in it (Carelon, Vermont) keep their capitals."""
+    title = str(translations.prose(incident, "title") or "")
+    if not lower:
+        return title
+    return title.lower() if i18n.current().english else title[:1].lower() + title[1:]
 
 
 def backlog_text(session: Session, now: datetime) -> str | None:
@@ -50,10 +64,10 @@ def backlog_text(session: Session, now: datetime) -> str | None:
     """
     for incident in current_incidents(session, now):
         if incident.backlog_note:
-            return incident.backlog_note
+            return translations.prose(incident, "backlog_note")
     for incident in incident_service.resolved_with_backlog(session, now):
         if incident.public:
-            return incident.backlog_note
+            return translations.prose(incident, "backlog_note")
     return None
 
 
@@ -73,8 +87,9 @@ def _has_number(channel: Channel) -> bool:
 
 def _named(channel: Channel) -> str:
     """A working channel as a person can use it: its number, and "limited" when degraded."""
-    name = f"{channel.name} {channel.contact}" if _has_number(channel) else channel.name
-    return f"{name} (limited)" if channel.status == "degraded" else name
+    name = formatting.name(channel)
+    named = f"{name} {channel.contact}" if _has_number(channel) else name
+    return i18n.t("{name} (limited)").format(name=named) if channel.status == "degraded" else named
 
 
 def _usable_first(working: list[Channel]) -> list[Channel]:
@@ -89,14 +104,22 @@ def _listed(names: list[str], room: int) -> str:
         rest = len(names) - i - 1
         candidate = "; ".join([*shown, name])
         if len(candidate) > room and shown:
-            return "; ".join(shown) + f"; and {len(names) - len(shown)} more"
+            more = i18n.t("{names}; and {count} more")
+            return more.format(names="; ".join(shown), count=len(names) - len(shown))
         shown.append(name)
         if rest == 0:
             break
     return "; ".join(shown)
 
 
-DETAIL_BUTTON = {"title": "What's affected?", "payload": '/ask_outage_status{"detail":"affected"}'}
+DETAIL_TITLE = "What's affected?"
+DETAIL_BUTTON = {"title": DETAIL_TITLE, "payload": '/ask_outage_status{"detail":"affected"}'}
+
+
+def _detail_button() -> dict[str, str]:
+    return {**DETAIL_BUTTON, "title": i18n.t(DETAIL_TITLE)}
+
+
 #: The short status answer stays under this many characters; the detail is one tap away.
 SHORT_LIMIT = 400
 
@@ -111,31 +134,40 @@ def outage_status(
     down = [c for c in visible if c.status == "down"]
     working = [c for c in visible if c.status != "down"]
     lines: list[str] = []
+    not_working = "; ".join(formatting.name(c) for c in down)
     if current:
-        titles = "; ".join(f"{i.title} (since {short_when(i.started_at, clock)})" for i in current)
-        lines.append(f"Right now: {titles}.")
+        since = i18n.t("{title} (since {time})")
+        titles = "; ".join(
+            since.format(title=incident_title(i), time=short_when(i.started_at, clock))
+            for i in current
+        )
+        lines.append(i18n.t("Right now: {titles}.").format(titles=titles))
         if down:
-            lines.append(sentence("Not working: " + "; ".join(c.name for c in down)))
+            lines.append(sentence(i18n.t("Not working: {names}").format(names=not_working)))
         if working:
             used = len(" ".join(lines)) + len(checked(clock)) + 12
             named = _listed([_named(c) for c in _usable_first(working)], SHORT_LIMIT - used)
-            lines.append(sentence(f"Working: {named}"))
+            lines.append(sentence(i18n.t("Working: {names}").format(names=named)))
     else:
         resolved = resolved_incidents(session, now)
         for incident in resolved[:1]:
             assert incident.resolved_at is not None
             lines.append(
-                f"The {incident.title.lower()} was resolved "
-                f"({short_when(incident.resolved_at, clock)})."
+                i18n.t("The {incident} was resolved ({time}).").format(
+                    incident=incident_title(incident, lower=True),
+                    time=short_when(incident.resolved_at, clock),
+                )
             )
         if down:
-            still = "Still not working" if resolved else "Not working"
-            lines.append(sentence(f"{still}: " + "; ".join(c.name for c in down)))
+            still = (
+                i18n.t("Still not working: {names}") if resolved else i18n.t("Not working: {names}")
+            )
+            lines.append(sentence(still.format(names=not_working)))
         elif resolved or incident_service.resolved_with_backlog(session, now):
-            lines.append("We are fully operational during our normal business hours.")
+            lines.append(i18n.t("We are fully operational during our normal business hours."))
         else:
             lines.append(
-                "There are no known service problems right now; all our lines are working."
+                i18n.t("There are no known service problems right now; all our lines are working.")
             )
         backlog = backlog_text(session, now)
         if backlog and not detail:
@@ -149,7 +181,7 @@ def outage_status(
         audience=audience,
         offered=[c.key for c in working],
         unavailable=[c.key for c in down],
-        buttons=[] if detail or not (current or down) else [DETAIL_BUTTON],
+        buttons=[] if detail or not (current or down) else [_detail_button()],
     )
 
 
@@ -157,13 +189,16 @@ def _details(session: Session, clock: Clock, current: list[Incident], now: datet
     """The incidents' own words (summaries, latest update, lagging data, what comes next)."""
     lines = []
     for incident in current:
-        lines.append(sentence(mentions.present(session, incident.summary)))
+        summary = translations.prose(incident, "summary")
+        lines.append(sentence(mentions.present(session, summary)))
         shown = public_updates(incident, now)
         if shown:
             latest = shown[-1]
+            body = sentence(mentions.present(session, translations.prose(latest, "body")))
             lines.append(
-                f"Latest update ({short_when(latest.posted_at, clock)}): "
-                f"{sentence(mentions.present(session, latest.body))}"
+                i18n.t("Latest update ({time}): {update}").format(
+                    time=short_when(latest.posted_at, clock), update=body
+                )
             )
     lines.extend(freshness_sentence(row) for row in freshness_notes(session, now))
     backlog = backlog_text(session, now)
@@ -191,17 +226,25 @@ def data_impact(session: Session, clock: Clock, audience: str = "member") -> Ans
         if i.public and i.data_impact_statement and i.started_at <= now
     ][:2]
     if not candidates:
-        text = (
-            "I don't have an approved statement about data impact right now, so I won't guess. "
-            + best_channel_text(session, audience, "To ask a person, {action}")
+        none = i18n.t(
+            "I don't have an approved statement about data impact right now, so I won't guess."
         )
-        return Answer(text=text, topic="data_impact", audience=audience)
+        ask = best_channel_text(session, audience, "To ask a person, {action}")
+        return Answer(text=f"{none} {ask}", topic="data_impact", audience=audience)
     lines = []
     for incident in candidates:
         confirmed = incident.data_impact_confirmed_at or incident.updated_at
-        stamp = f" (Statement confirmed {when(confirmed, clock)}.)" if confirmed else ""
+        stamp = ""
+        if confirmed:
+            stamp = " " + i18n.t("(Statement confirmed {time}.)").format(
+                time=when(confirmed, clock)
+            )
         lines.append(
-            f'About the {incident.title.lower()}: "{incident.data_impact_statement}"{stamp}'
+            i18n.t('About the {incident}: "{statement}"{stamp}').format(
+                incident=incident_title(incident, lower=True),
+                statement=translations.prose(incident, "data_impact_statement"),
+                stamp=stamp,
+            )
         )
     return Answer(text=" ".join(lines), topic="data_impact", audience=audience)
 
@@ -218,8 +261,6 @@ def greeting(session: Session, clock: Clock) -> str:
     )
     if not current:
         return hello
-    titles = "; ".join(i.title for i in current)
-    return (
-        f"{hello} Heads-up: {titles} (as of {when(now, clock)}). "
-        'Ask me "what\'s down?" for details.'
-    )
+    titles = "; ".join(incident_title(i) for i in current)
+    heads_up = i18n.t('Heads-up: {titles} (as of {time}). Ask me "what\'s down?" for details.')
+    return f"{hello} {heads_up.format(titles=titles, time=when(now, clock))}"

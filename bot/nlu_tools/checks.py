@@ -34,7 +34,8 @@ DEFAULT_HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
 #: Every set the model is scored on (held-out, development, frozen and fresh blind): a
 #: training message equal to one of them makes its score a lie.
 EVALUATION_SETS = (DEFAULT_HELD_OUT,) + tuple(
-    PROJECT_ROOT / "tests" / name for name in ("nlu_dev", "nlu_blind", "nlu_fresh")
+    PROJECT_ROOT / "tests" / name
+    for name in ("nlu_dev", "nlu_blind", "nlu_fresh", "nlu_es", "nlu_blind_es", "nlu_fresh_es")
 )
 MIN_EXAMPLES = 20
 #: A message of at most this many words ("hi", "in network", "what's my deductible") is one

@@ -47,6 +47,8 @@ class Source:
     #: Messages left out because the training data holds the same text (terse ones such as
     #: "hi" or "in network", which independent writers write alike).
     seen_in_training: int = 0
+    #: The language the set is written in (en, es); its route checks are answered in it.
+    language: str = "en"
 
 
 @dataclass
@@ -145,6 +147,7 @@ def sources() -> list[Source]:
             Source(f"fresh {tag} safety", "fresh blind", "safety", _yaml(fresh / "safety.yml")),
             Source(f"fresh {tag} routes", "fresh blind", "routes", _yaml(fresh / "routes.yml")),
         ]
+    found += spanish_sources()
     found.append(
         Source(
             "CLINC150 out-of-scope test",
@@ -154,6 +157,37 @@ def sources() -> list[Source]:
         )
     )
     return [_unseen(s, training) for s in found if s.examples]
+
+
+def spanish_sources() -> list[Source]:
+    """The same three tiers in Spanish (tests/nlu_es, tests/nlu_blind_es, tests/nlu_fresh_es)."""
+    dev, frozen = TESTS / "nlu_es", TESTS / "nlu_blind_es"
+    found = [
+        Source("es in-scope dev", "development", "labelled", _yaml(dev / "in_scope.yml")),
+        Source("es near-miss dev", "development", "ood", _yaml(dev / "near_miss_ood.yml")),
+        Source("es safety dev", "development", "safety", _yaml(dev / "safety.yml")),
+        Source("es routes dev", "development", "routes", _yaml(dev / "routes.yml")),
+        Source(
+            "es frozen in-scope", "frozen blind", "labelled", _yaml(frozen / "frozen_in_scope.yml")
+        ),
+        Source(
+            "es frozen near-miss", "frozen blind", "ood", _yaml(frozen / "frozen_near_miss_ood.yml")
+        ),
+        Source("es frozen safety", "frozen blind", "safety", _yaml(frozen / "frozen_safety.yml")),
+    ]
+    fresh = latest_fresh(TESTS / "nlu_fresh_es")
+    if fresh is not None:
+        tag = fresh.name
+        found += [
+            Source(f"es fresh {tag} {name}", "fresh blind", kind, _yaml(fresh / f"{file}.yml"))
+            for name, kind, file in (
+                ("in-scope", "labelled", "in_scope"),
+                ("near-miss", "ood", "near_miss_ood"),
+                ("safety", "safety", "safety"),
+                ("routes", "routes", "routes"),
+            )
+        ]
+    return [replace(s, language="es") for s in found]
 
 
 def training_texts(data: Path = checks.DEFAULT_DATA) -> frozenset[str]:
@@ -240,7 +274,7 @@ def safety_metrics(gold: list[str], parsed: list[Parsed]) -> dict[str, float]:
     return out
 
 
-def route_metrics(gold: list[str], parsed: list[Parsed]) -> dict[str, float]:
+def route_metrics(gold: list[str], parsed: list[Parsed], language: str = "en") -> dict[str, float]:
     """Share of answers that carry the working channel their label names (demo store)."""
     import tempfile
     from datetime import datetime
@@ -260,7 +294,9 @@ def route_metrics(gold: list[str], parsed: list[Parsed]) -> dict[str, float]:
         with store.read() as s:
             for label, p in zip(gold, parsed, strict=True):
                 audience = p.entities.get("audience", "member")
-                asked = topics.Asked(audience=audience, entities=dict(p.entities))
+                asked = topics.Asked(
+                    audience=audience, entities=dict(p.entities), language=language
+                )
                 answer = topics.for_intent(s, store.clock, p.intent, asked)
                 firsts = [
                     offer.usable[0].contact
@@ -296,7 +332,11 @@ def score(model: Path, chosen: Iterable[Source]) -> list[Scored]:
         part = parsed[at : at + len(s.examples)]
         at += len(s.examples)
         gold = [g for _, g in s.examples]
-        out.append(Scored(s, METRICS[s.kind](gold, part), part))
+        if s.kind == "routes":
+            metrics = route_metrics(gold, part, s.language)
+        else:
+            metrics = METRICS[s.kind](gold, part)
+        out.append(Scored(s, metrics, part))
     return out
 
 
@@ -304,7 +344,7 @@ def score(model: Path, chosen: Iterable[Source]) -> list[Scored]:
 
 
 def table(scored: list[Scored]) -> str:
-    lines = ["| tier | set | n | result |", "|---|---|---:|---|"]
+    lines = ["| language | tier | set | n | result |", "|---|---|---|---:|---|"]
     for item in scored:
         m = dict(item.metrics)
         size = int(m.pop("size"))
@@ -313,7 +353,7 @@ def table(scored: list[Scored]) -> str:
         )
         seen = item.source.seen_in_training
         name = item.source.name + (f" ({seen} seen in training, left out)" if seen else "")
-        lines.append(f"| {item.source.tier} | {name} | {size} | {shown} |")
+        lines.append(f"| {item.source.language} | {item.source.tier} | {name} | {size} | {shown} |")
     return "\n".join(lines)
 
 
@@ -369,6 +409,7 @@ def write(scored: list[Scored], out: Path) -> None:
     data = {
         "tiers": [
             {
+                "language": s.source.language,
                 "tier": s.source.tier,
                 "set": s.source.name,
                 **{k: round(v, 4) for k, v in s.metrics.items()},

@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeAlias, overload
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.errors import Invalid
 from bot.models import (
     AnswerText,
@@ -39,6 +40,7 @@ from bot.models import (
     IncidentUpdate,
     OutboundMessage,
     TextMention,
+    Translation,
 )
 
 #: What a mention of a down channel is marked with.
@@ -640,7 +642,7 @@ def _render(text: str, rows: list[Any], matcher: _Matcher) -> str:
         if not gone:
             continue
         stated_down = said[(item.start, item.end)] == {STATED_DOWN}
-        mark = "" if stated_down else " " + MARK
+        mark = "" if stated_down else " " + i18n.t(MARK)
         end = item.end
         if item.kind == "name":
             if item.names:  # joined names: spell each out, mark the down one(s)
@@ -650,7 +652,7 @@ def _render(text: str, rows: list[Any], matcher: _Matcher) -> str:
                 ]
                 replacement = f" {item.conjunction} ".join(parts)
             else:
-                already = text.startswith(" " + MARK, item.end)
+                already = text.startswith(" " + i18n.t(MARK), item.end)
                 replacement = text[item.start : item.end] + ("" if already else mark)
             following = found[index] if index < len(found) else None
             if (
@@ -743,7 +745,7 @@ def refuse_down_claims(source: Source, field_name: str, text: str | None) -> Non
         raise ClaimsDownChannel(field_name, stale)
 
 
-Owner = Incident | IncidentUpdate | AnswerText | DateRule | OutboundMessage
+Owner = Incident | IncidentUpdate | AnswerText | DateRule | OutboundMessage | Translation
 
 _OWNER_COLUMNS: dict[type, str] = {
     Incident: "incident",
@@ -751,6 +753,7 @@ _OWNER_COLUMNS: dict[type, str] = {
     AnswerText: "answer_text",
     DateRule: "date_rule",
     OutboundMessage: "outbound_message",
+    Translation: "translation",
 }
 
 
@@ -797,6 +800,7 @@ LINKED_FIELDS: dict[type, tuple[str, ...]] = {
     AnswerText: ("text",),
     DateRule: ("text",),
     OutboundMessage: ("text",),
+    Translation: ("text",),
 }
 
 
@@ -807,8 +811,12 @@ def relink_all(session: Session) -> int:
     for pending in [m for m in session.new if isinstance(m, TextMention)]:
         session.expunge(pending)
     count = 0
+    from bot.services.translations import linked
+
     for model, fields in LINKED_FIELDS.items():
         for owner in session.scalars(select(model)):
+            if isinstance(owner, Translation) and not linked(owner):
+                continue
             for name in fields:
                 count += len(link(session, owner, name, getattr(owner, name)))
     return count
@@ -817,8 +825,8 @@ def relink_all(session: Session) -> int:
 @dataclass(frozen=True)
 class LinkedText:
     """A stored text that names a channel: ``source`` is incident, incident_update,
-    answer_text, date_rule or outbound_message; ``owner`` the incident, text, rule or
-    message key."""
+    answer_text, date_rule, outbound_message or translation; ``owner`` the incident, text,
+    rule, message or translation key."""
 
     source: str
     owner: str

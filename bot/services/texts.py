@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import validation
+from bot import i18n, validation
 from bot.db import for_change
 from bot.errors import Invalid
 from bot.models import AnswerText
@@ -55,10 +55,23 @@ def set_text(session: Session, key: str, text: str) -> AnswerText:
 
 
 def render(session: Session, key: str, default: str, **values: Any) -> str:
-    """The stored wording for ``key`` (or ``default``), filled in; never fails on bad templates."""
-    template = get_text(session, key) or default
+    """The stored wording for ``key`` (or ``default``) in the language being spoken, filled
+    in; never fails on bad templates.
+
+    Staff's own wording, once translated, is used in that language; until then the English
+    is shown and noted (:func:`bot.i18n.prose`). The code's default comes from the catalogue.
+    """
+    stored = get_text(session, key)
+    fallback = i18n.t(default)
+    if stored is not None:
+        template = i18n.prose("text", key, "text", stored) or fallback
+    elif i18n.current().english:
+        template = default
+    else:  # a translation staff saved for the default wording wins over the catalogue's
+        found = i18n.current().translations.get(("text", key, "text"))
+        template = found[0] if found and found[1].strip() == default.strip() else fallback
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         log.warning("answer text %r has placeholders we cannot fill; using the default", key)
-        return default.format(**values)
+        return fallback.format(**values)

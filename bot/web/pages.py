@@ -1,5 +1,5 @@
-"""The member chat page, the agent lookup page, the incident dashboard, their static files,
-and /api/lookup.
+"""The member chat page, the embeddable chat widget and its demo host page (/embed), the
+agent lookup page, the incident dashboard, their static files, and /api/lookup.
 
 Pages are plain files under ``web/`` (no build step, nothing from a CDN). Only files in
 :data:`STATIC` are served, so no path from the URL ever reaches the file system.
@@ -8,13 +8,14 @@ Pages are plain files under ``web/`` (no build step, nothing from a CDN). Only f
 from __future__ import annotations
 
 import html
+import json
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from bot import i18n, validation
 from bot import lookup as agent_lookup
-from bot import validation
 from bot.config import PROJECT_ROOT
 from bot.errors import Invalid
 from bot.web import bodies, calls
@@ -24,13 +25,17 @@ from bot.web.keys import CONFIG, STORE
 
 WEB = PROJECT_ROOT / "web"
 STATIC = {
-    "chat.js": "application/javascript",
+    "widget.js": "application/javascript",
+    "widget.css": "text/css",
+    "embed.css": "text/css",
     "chat.css": "text/css",
     "agent.js": "application/javascript",
     "agent.css": "text/css",
     "dashboard.js": "application/javascript",
     "dashboard.css": "text/css",
 }
+#: widget.js runs on other sites' pages too: it is told the Rasa URL as pages are (meta tag).
+WIDGET_RASA_URL = b'const SERVED_RASA_URL = "";'
 #: Pages get a strict policy: scripts only from us, connections only to us and Rasa.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -65,6 +70,11 @@ async def chat(request: web.Request) -> web.Response:
     return _page(request, "chat.html")
 
 
+async def embed(request: web.Request) -> web.Response:
+    """A demo plan home page: its only tie to the assistant is the widget's script tag."""
+    return _page(request, "embed.html")
+
+
 async def agent(request: web.Request) -> web.Response:
     return _page(request, "agent.html")
 
@@ -80,6 +90,9 @@ async def static(request: web.Request) -> web.Response:
     if content_type is None:
         raise ApiError(404, f"no static file named {name!r}")
     body = (WEB / name).read_bytes()
+    if name == "widget.js":
+        url = json.dumps(request.app[CONFIG].public_rasa_url).encode()
+        body = body.replace(WIDGET_RASA_URL, b"const SERVED_RASA_URL = " + url + b";", 1)
     return web.Response(
         body=body,
         content_type=content_type,
@@ -96,6 +109,9 @@ async def lookup(request: web.Request) -> web.Response:
     if len(text) > 500:
         raise Invalid("text", "is longer than 500 characters")
     audience = validation.audience(bodies.query_text(request, "audience", "member"))
+    language = bodies.query_text(request, "language")
+    if language is not None and i18n.normalise(language) is None:
+        raise Invalid("language", f"must be one of {', '.join(i18n.LANGUAGES)}")
     config = request.app[CONFIG]
 
     def parse() -> agent_lookup.Parse:
@@ -112,7 +128,7 @@ async def lookup(request: web.Request) -> web.Response:
     clock = request.app[STORE].clock
 
     def describe(session: Session, _now: Any) -> dict[str, Any]:
-        return agent_lookup.describe(session, clock, parsed, audience)
+        return agent_lookup.describe(session, clock, parsed, audience, language)
 
     return web.json_response(await calls.read(request, describe))
 
@@ -121,6 +137,7 @@ def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/", index, allow_head=False)
     r.add_get("/chat", chat, allow_head=False)
+    r.add_get("/embed", embed, allow_head=False)
     r.add_get("/agent", agent, allow_head=False)
     r.add_get("/dashboard", dashboard, allow_head=False)
     r.add_get("/static/{name}", static, allow_head=False)

@@ -19,10 +19,11 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bot import migrate
+from bot import i18n, migrate
 from bot.answers.status import current_incidents, public_updates
 from bot.services import channels as channel_service
-from bot.services import mentions
+from bot.services import mentions, translations
+from bot.services.translations import prose
 from bot.web import calls
 from bot.web.errors import error_response
 from bot.web.keys import CONFIG, LAST_DOCUMENTS, SPEC, STORE
@@ -72,12 +73,52 @@ async def readyz(request: web.Request) -> web.Response:
 # --- /status.json -----------------------------------------------------------------------------
 
 
-def status_document(session: Session, now: datetime) -> tuple[dict[str, Any], datetime | None]:
+#: A phone channel's contact that is a number (validation.contact allows nothing else with digits).
+_PHONE_CONTACT = re.compile(r"\s*(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})\s*")
+#: A web channel's contact that is an address: "VermontHealthConnect.gov", "https://x.org/pay".
+_WEB_CONTACT = re.compile(
+    r"\s*(https?://)?((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})\.)+[A-Za-z]{2,63}(?:/[^\s<>\"']*)?)\s*"
+)
+
+
+def _tel(kind: str, contact: str) -> str | None:
+    """``+18774931947`` for a phone channel whose whole contact is a number, else None."""
+    if kind not in ("phone", "answering_service"):
+        return None
+    match = _PHONE_CONTACT.fullmatch(contact or "")
+    return "+1" + "".join(match.groups()) if match else None
+
+
+def _url(kind: str, contact: str) -> str | None:
+    """An https (or the given http) address for a web channel whose whole contact is one."""
+    if kind not in ("web", "portal"):
+        return None
+    match = _WEB_CONTACT.fullmatch(contact or "")
+    if match is None:
+        return None
+    return (match.group(1) or "https://") + match.group(2)
+
+
+def status_document(
+    session: Session, now: datetime, language: str = i18n.ENGLISH
+) -> tuple[dict[str, Any], datetime | None]:
+    """The public status in ``language``: stored prose in its translation where one is
+    current, in English otherwise (``untranslated`` is then true, so a page can say so)."""
+    with i18n.speaking(translations.speaking_state(session, language)) as spoken:
+        document, updated = _status_document(session, now)
+        document["language"] = spoken.language
+        document["untranslated"] = bool(spoken.untranslated)
+    return document, updated
+
+
+def _status_document(session: Session, now: datetime) -> tuple[dict[str, Any], datetime | None]:
     """Only what members may see: public, started, unresolved incidents; public channels.
 
     Built field by field (never from the internal serializers), so a new internal column
     can't leak here by accident. Stored prose is shown as :func:`mentions.present` renders
     it: a channel that is down now loses its number or address and is marked unavailable.
+    A channel's own ``contact`` (with ``tel`` for a number, ``url`` for a web address, so
+    a page can link them) is given only while it is not down: null while it is.
     """
     present = mentions.presenter(session)
     stamps: list[datetime] = []
@@ -89,15 +130,17 @@ def status_document(session: Session, now: datetime) -> tuple[dict[str, Any], da
         incidents.append(
             {
                 "key": i.key,
-                "title": i.title,
+                "title": prose(i, "title"),
                 "status": i.status,
                 "started_at": iso(i.started_at),
-                "summary": present(i.summary),
+                "summary": present(prose(i, "summary")),
                 "updates": [
-                    {"posted_at": iso(u.posted_at), "body": present(u.body)} for u in updates
+                    {"posted_at": iso(u.posted_at), "body": present(prose(u, "body"))}
+                    for u in updates
                 ],
                 "data_current_through": [
-                    {"label": f.label, "current_through": day(f.current_through)} for f in freshness
+                    {"label": prose(f, "label"), "current_through": day(f.current_through)}
+                    for f in freshness
                 ],
             }
         )
@@ -107,14 +150,19 @@ def status_document(session: Session, now: datetime) -> tuple[dict[str, Any], da
             continue
         if c.updated_at:
             stamps.append(c.updated_at)
+        working = c.status != "down"
         channels.append(
             {
                 "key": c.key,
-                "name": c.name,
+                "name": prose(c, "name"),
                 "kind": c.kind,
                 "audience": c.audience,
                 "status": c.status,
-                "status_note": present(c.status_note),
+                "status_note": present(prose(c, "status_note")),
+                # How to reach it, only while it works: a down channel has no contact here.
+                "contact": present(c.contact) if working else None,
+                "tel": _tel(c.kind, c.contact) if working else None,
+                "url": _url(c.kind, c.contact) if working else None,
             }
         )
     updated = max(stamps) if stamps else None
@@ -232,8 +280,19 @@ def render_status(
     return json.dumps(body), "application/json"
 
 
+def requested_language(request: web.Request) -> str:
+    """``?lang=es`` (a query parameter, not Accept-Language, so caches need no Vary)."""
+    return i18n.normalise(request.query.get("lang")) or i18n.ENGLISH
+
+
 async def status_json(request: web.Request) -> web.StreamResponse:
-    return await serve_public(request, "/status.json", status_document, render_status)
+    lang = requested_language(request)
+    return await serve_public(
+        request,
+        f"/status.json?lang={lang}",
+        lambda session, now: status_document(session, now, lang),
+        render_status,
+    )
 
 
 async def status_preflight(request: web.Request) -> web.Response:

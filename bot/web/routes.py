@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import catalog, incidents, lookup, messages, pages, public, stats, statuspage
+from bot.web import (
+    catalog,
+    incidents,
+    lookup,
+    messages,
+    pages,
+    public,
+    stats,
+    statuspage,
+    translations,
+)
 
 
 def setup(app: web.Application) -> None:
@@ -38,6 +48,11 @@ def setup(app: web.Application) -> None:
     r.add_put("/api/rules/{key}", catalog.put_rule)
     r.add_get("/api/texts", catalog.list_texts, allow_head=False)
     r.add_put("/api/texts/{key}", catalog.put_text)
+
+    r.add_get("/api/translations", translations.list_translations, allow_head=False)
+    r.add_get("/api/translations/missing", translations.missing, allow_head=False)
+    r.add_put("/api/translations/{owner}/{key}/{field}/{language}", translations.put_translation)
+    r.add_post("/api/translations/{owner}/{key}/{field}/{language}/approve", translations.approve)
 
     r.add_get("/api/messages", messages.list_messages, allow_head=False)
     r.add_post("/api/messages/check", messages.check_draft)

@@ -14,9 +14,11 @@ from bot.models import (
     Incident,
     IncidentUpdate,
     OutboundMessage,
+    Translation,
 )
 from bot.services.routing import Offer
 from bot.services.texts import placeholders
+from bot.services.translations import Gap
 
 
 def iso(value: datetime | None) -> str | None:
@@ -128,6 +130,31 @@ def text(t: AnswerText) -> dict[str, Any]:
     except ValueError:
         names = []
     return {"key": t.key, "text": t.text, "placeholders": names, **_tracked(t)}
+
+
+def translation(t: Translation) -> dict[str, Any]:
+    return {
+        "owner": t.owner,
+        "key": t.owner_key,
+        "field": t.field,
+        "language": t.language,
+        "text": t.text,
+        "source": t.source,
+        "approved_at": iso(t.approved_at),
+        "approved_by": t.approved_by,
+        **_tracked(t),
+    }
+
+
+def gap(g: Gap) -> dict[str, Any]:
+    return {
+        "owner": g.owner,
+        "key": g.key,
+        "field": g.field,
+        "language": g.language,
+        "reason": g.reason,
+        "english": g.english,
+    }
 
 
 def audit_entry(e: AuditEntry) -> dict[str, Any]:

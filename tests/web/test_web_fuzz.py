@@ -35,7 +35,7 @@ KNOWN = {
     ],
     "topic": ["pharmacy", "part_d", "claims", "general", "payment"],
     "system": ["member_resource_center_claims"],
-    "name": ["chat.js", "agent.css"],
+    "name": ["widget.js", "agent.css"],
     "?entity": ["channels", "incidents", "api_tokens"],
     "channels": ["vermont_blue_rx", "member_resource_center", "plan_website", "part_d_line"],
     "contact": ["(802) 555-0100", "the number on the back of your card"],
@@ -44,6 +44,8 @@ KNOWN = {
     "text": ["Call {action}", "We are working on it."],
     "body": ["Still working on it."],
     "force": [True],
+    "field": ["name", "status_note", "summary", "data_impact_statement", "text"],
+    "owner": ["channel", "incident", "text"],
     # Only a held message can be released: this path takes only the demo's messages.
     "/api/messages/{key}/release {key}": [
         "exchange_payment_reminder",

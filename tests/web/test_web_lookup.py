@@ -116,7 +116,18 @@ async def test_chat_page_points_at_rasa_and_is_locked_down(client: Any) -> None:
     assert "script-src 'self'" in csp and "connect-src 'self' http://127.0.0.1:5005" in csp
 
 
+async def test_the_widget_is_told_where_rasa_is_and_embed_only_includes_it(client: Any) -> None:
+    script = await (await client.get("/static/widget.js")).text()
+    assert 'const SERVED_RASA_URL = "http://127.0.0.1:5005";' in script
+    assert (await client.get("/static/widget.css")).status == 200
+    response = await client.get("/embed")
+    page = await response.text()
+    assert '<script src="/static/widget.js" defer></script>' in page
+    assert page.count("<script") == 1 and "rasa-url" not in page
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
 async def test_only_known_static_files_are_served(client: Any) -> None:
-    assert (await client.get("/static/chat.js")).status == 200
+    assert (await client.get("/static/widget.js")).status == 200
     for name in ("../pyproject.toml", "chat.html", "nope.js", "..%2Fbot%2Fconfig.py"):
         assert (await client.get(f"/static/{name}")).status == 404

@@ -50,7 +50,8 @@ async def test_status_json_shows_public_incidents_and_channels(client: TestClien
         }
     ]
     assert len(outage["updates"]) == 2
-    assert {"key", "name", "kind", "audience", "status", "status_note"} == set(doc["channels"][0])
+    fields = {"key", "name", "kind", "audience", "status", "status_note", "contact", "tel", "url"}
+    assert fields == set(doc["channels"][0])
     assert {c["key"]: c["status"] for c in doc["channels"]}["member_phone"] == "down"
 
 
@@ -87,7 +88,44 @@ async def test_status_json_hides_internal_and_non_public_data(
     assert {c["key"]: c["status_note"] for c in doc["channels"]}["vermont_blue_rx"] == (
         "slow answers"
     )
-    assert "contact" not in doc["channels"][0]
+    assert "802-555-0199" not in text  # the private channel's contact
+
+
+async def test_status_json_gives_the_contact_of_working_channels_only(
+    client: TestClient, store: Store
+) -> None:
+    with store.begin("ops") as s:
+        channels.upsert_channel(
+            s,
+            {"key": "plan_site", "name": "Plan site", "kind": "web", "contact": "www.example.org"},
+        )
+        channels.upsert_channel(
+            s,
+            {"key": "pay_site", "name": "Pay", "kind": "web", "contact": "http://example.org/pay"},
+        )
+    doc = await (await client.get("/status.json")).json()
+    shown = {c["key"]: (c["contact"], c["tel"], c["url"]) for c in doc["channels"]}
+    assert shown["vermont_blue_rx"] == ("(877) 493-1947", "+18774931947", None)
+    assert shown["urgent_pa_answering_service"] == ("802-371-0130", "+18023710130", None)
+    assert shown["plan_site"] == ("www.example.org", None, "https://www.example.org")
+    assert shown["pay_site"] == ("http://example.org/pay", None, "http://example.org/pay")
+    # Words are a contact, never a link; a down channel has none at all.
+    assert shown["pay_by_mail"] == (
+        "mail a check to the payment address printed on your premium bill",
+        None,
+        None,
+    )
+    assert shown["member_phone"] == (None, None, None)
+    assert shown["exchange_website"] == (None, None, None)  # VermontHealthConnect.gov, down
+    with store.begin("ops") as s:
+        channels.set_status(s, "vermont_blue_rx", "down", "line cut")
+        channels.set_status(s, "plan_site", "degraded", "slow")
+    r = await client.get("/status.json")
+    doc = await r.json()
+    shown = {c["key"]: (c["contact"], c["tel"], c["url"]) for c in doc["channels"]}
+    assert shown["vermont_blue_rx"] == (None, None, None)
+    assert "493-1947" not in await r.text()
+    assert shown["plan_site"] == ("www.example.org", None, "https://www.example.org")
 
 
 async def test_status_json_hides_resolved_incidents(client: TestClient, store: Store) -> None:

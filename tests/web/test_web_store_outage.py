@@ -89,7 +89,7 @@ async def test_the_service_starts_while_its_database_is_down(aiohttp_client: Any
     assert (await client.get("/healthz")).status == 200
     r = await client.get("/chat")
     assert r.status == 200 and "text/html" in r.headers["Content-Type"]
-    assert (await client.get("/static/chat.js")).status == 200
+    assert (await client.get("/static/widget.js")).status == 200
     assert (await error_of(await client.get("/readyz"), 503))["code"] == "not_ready"
     r = await client.get("/status.json")
     assert (await error_of(r, 503))["code"] == "unavailable"  # nothing read yet to show
