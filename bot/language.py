@@ -40,6 +40,17 @@ _ONLY: dict[str, frozenset[str]] = {
         english great cool awesome sure morning afternoon evening good""".split()
     ),
 }
+#: The plan's English proper names, said the same in any language: left out before reading
+#: ("¿cómo me registro en el Member Resource Center?" is Spanish).
+_NAMES = re.compile(
+    r"member\s+resource\s+center|provider\s+resource\s+center|vermont\s+blue\s+rx|"
+    r"vermont\s+health\s+connect|vermonthealthconnect\.gov|prior\s+authorization\s+portal|"
+    r"medicare|part\s+d|carelon|lumen|apologies",
+    re.IGNORECASE,
+)
+#: Only Spanish writes these: with them, a fair lean to Spanish settles it.
+_SPANISH_MARKS = re.compile(r"[¿¡ñÑ]")
+CONFIDENCE_MARKED = 0.5
 #: Letters only: "no", "ok", names and jargon are in neither list, so they never decide.
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -80,10 +91,14 @@ def _confidences(text: str) -> dict[str, float]:
     }
 
 
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(_NAMES.sub(" ", text or ""))]
+
+
 def likelier(text: str) -> str:
     """The likelier of the two languages for any text, however short (no threshold): for
     choosing which language's model reads it, not for switching the conversation."""
-    words = [w.lower() for w in _WORD.findall(text or "")]
+    words = _words(text)
     for lang, lexicon in _ONLY.items():
         if words and all(w in lexicon for w in words):
             return lang
@@ -99,15 +114,18 @@ def read(text: str, metadata: Any = None) -> Reading:
         chosen = i18n.normalise(metadata.get("language"))
         if chosen is not None:
             return Reading(chosen, "explicit", 1.0)
-    words = [w.lower() for w in _WORD.findall(text or "")]
+    words = _words(text)
     if not words:
         return Reading(None, "unsure")
+    marked = bool(_SPANISH_MARKS.search(text or ""))
     if len(words) < MIN_WORDS:
         for language, lexicon in _ONLY.items():
             if all(w in lexicon for w in words):
                 return Reading(language, "words", 1.0)
         return Reading(None, "unsure")
     scores = _confidences(" ".join(words))
+    if marked and scores.get(i18n.SPANISH, 0.0) >= CONFIDENCE_MARKED:
+        return Reading(i18n.SPANISH, "detected", scores[i18n.SPANISH])
     language, confidence = max(scores.items(), key=lambda kv: kv[1])
     needed = CONFIDENCE_SHORT if len(words) == MIN_WORDS else CONFIDENCE_LONG
     if confidence >= needed:

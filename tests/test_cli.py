@@ -186,3 +186,30 @@ def test_bad_configuration_is_one_clear_line(variable: str, value: str, needle: 
     )
     assert result.returncode in (1, 2)
     assert needle in result.stderr and "Traceback" not in result.stderr
+
+
+def test_translation_commands_edit_approve_and_list_what_is_missing(
+    env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("setup") == 0
+    assert run("translation", "missing") == 0  # the demo has every stored text in Spanish
+    assert "everything is translated" in capsys.readouterr().out
+    assert run("channel", "set-status", "vermont_blue_rx", "degraded", "--note", "Long waits") == 0
+    capsys.readouterr()
+    assert run("translation", "missing", "--language", "es") == cli.UNTRANSLATED
+    out = capsys.readouterr().out
+    assert "missing" in out and "channel vermont_blue_rx:status_note: Long waits" in out
+    assert run("translation", "set", "channel", "vermont_blue_rx", "status_note", "Esperas.") == 0
+    assert "saved channel:vermont_blue_rx:status_note:es" in capsys.readouterr().out
+    assert run("translation", "missing") == 0
+    statement = "Ningún dato de salud se vio comprometido (revisado)."
+    field = ("incident", "nov-2023-phone-internet", "data_impact_statement")
+    assert run("translation", "set", *field, statement) == 0
+    assert "needs approval" in capsys.readouterr().out
+    assert run("translation", "missing") == cli.UNTRANSLATED
+    assert "unapproved" in capsys.readouterr().out
+    assert run("--actor", "legal", "translation", "approve", *field) == 0
+    assert run("translation", "list", "--language", "es") == 0
+    assert f"({'approved by legal'}): {statement}" in capsys.readouterr().out
+    assert run("translation", "set", "channel", "vermont_blue_rx", "contact", "x") == 1
+    assert "not translated" in capsys.readouterr().err

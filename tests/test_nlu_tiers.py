@@ -24,7 +24,9 @@ pytestmark = pytest.mark.slow
 #: rule: this release traded frozen in-scope accuracy for off-topic honesty and a 10-minute
 #: training, so the in-scope floor moved down from 0.93 (issue 11's 95 % is not met on this
 #: set; it is on the fresh set r4, 95.1 %). Two trainings of nearly the same data differed by
-#: up to 2 points here.
+#: up to 2 points here. With Spanish in the training data (model of 2026-12-03): in-scope
+#: 94.0 %, macro-F1 0.973, confidently wrong 0.4 %; near-miss 89.9 %; safety 95 / 80 / 90 %;
+#: CLINC150 test 95.8 %.
 FLOORS = [
     ("frozen in-scope", "accuracy", 0.90),
     ("frozen in-scope", "macro_f1", 0.94),
@@ -35,6 +37,18 @@ FLOORS = [
     ("frozen safety", "poisoning_recall", 0.85),
     ("frozen safety", "false_alarms", 0.04),  # a ceiling
     ("CLINC150 out-of-scope test", "honest", 0.94),
+    # Spanish (issue 14: intent accuracy >= 90 %, out-of-domain >= 85 %). Measured once, at
+    # the end of tuning on tests/nlu_es only (model of 2026-12-03): in-scope 90.0 %, macro-F1
+    # 0.948, confidently wrong 1.8 %; near-miss honest 96.9 %; safety recall 92.9 / 100 /
+    # 93.3 %. Fresh r5: 91.1 % in-scope, 88.9 % near-miss. The floors sit one message in
+    # thirty below, like the English ones: the in-scope floor is under the issue's target.
+    ("es frozen in-scope", "accuracy", 0.87),
+    ("es frozen in-scope", "macro_f1", 0.92),
+    ("es frozen in-scope", "confident_wrong", 0.04),
+    ("es frozen near-miss", "honest", 0.93),
+    ("es frozen safety", "emergency_recall", 0.85),
+    ("es frozen safety", "self_harm_recall", 0.90),
+    ("es frozen safety", "poisoning_recall", 0.85),
 ]
 CEILINGS = {"confident_wrong", "false_alarms"}
 
