@@ -1,10 +1,11 @@
 """What the browser tests share: the whole stack (live store, action server, Rasa server,
-operations service) and Debian's Chromium; the fixtures are in this folder's conftest.py."""
+operations service) and Debian's Chromium, and the fixtures each browser test module imports."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from assistant import BIN, ROOT, Assistant, demo_store, free_port, running_assistant
 
 NOW = "2023-11-28T10:00:00-05:00"
@@ -98,3 +100,35 @@ def expect(locator):  # noqa: ANN001, ANN201 - thin import shim, keeps playwrigh
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
+
+
+# --- fixtures (imported by each browser test module: a conftest.py here would be imported
+# as "conftest" and hide tests/conftest.py from the modules that import from it) ----------
+
+_shots_cleared = False
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One whole stack per test module."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is required at {CHROMIUM} (make test installs Debian's chromium)")
+    with running_stack(tmp_path_factory.mktemp("browser")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Chromium; reports/browser/ is cleared once per run, not by each module."""
+    global _shots_cleared
+    from playwright.sync_api import sync_playwright
+
+    if not _shots_cleared:
+        if SHOTS.exists():
+            shutil.rmtree(SHOTS)
+        SHOTS.mkdir(parents=True)
+        _shots_cleared = True
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

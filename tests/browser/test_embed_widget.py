@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import SHOTS, Stack, expect
+from browser_support import SHOTS, Stack, browser, expect, stack  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ Screenshots of every step go to reports/browser/ for a person to look at.
 from __future__ import annotations
 
 import pytest
-from browser_support import SHOTS, Stack, expect
+from browser_support import SHOTS, Stack, browser, expect, stack  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 
