@@ -232,15 +232,19 @@ class ResilientRestInput(InputChannel):
                     "not saved, member asked to resend" if unsaved else "failed",
                     type(exc).__name__,
                 )
-            spoken = language.read(text, metadata).language
+
+            # Only a fallback needs the language here: the NLU reads it for every other turn.
+            def spoken() -> str | None:
+                return language.read(text, metadata).language
+
             if unsaved:
-                return response.json(self.fallback(sender, send_again=True, spoken=spoken))
+                return response.json(self.fallback(sender, send_again=True, spoken=spoken()))
             messages = list(collector.messages)
             if any(m.get("custom") == privacy.FORGET_PAYLOAD for m in messages):
                 messages = await self.forget(request, sender, messages)
             if not messages:
                 log.warning("chat turn produced no reply: answering from the last known routing")
-                messages = self.fallback(sender, spoken=spoken)
+                messages = self.fallback(sender, spoken=spoken())
             return response.json(with_language(messages))
 
         return hook

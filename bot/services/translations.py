@@ -118,7 +118,10 @@ def find(
 
 def english_of(session: Session, owner: str, key: str, field_name: str) -> str:
     """The English a translation of this field translates now ('' if none is stored)."""
-    row = source_row(session, owner, key)
+    return _english(source_row(session, owner, key), key, field_name)
+
+
+def _english(row: Any, key: str, field_name: str) -> str:
     if row is None:  # an answer text at its default: the code's wording
         from bot import wording
 
@@ -140,7 +143,7 @@ def set_translation(
         raise Invalid("field", "a number or web address is not translated")
     body = validation.text("text", text, max_len=4000)
     assert body is not None
-    source = english_of(session, owner, key, field_name)
+    source = _english(row, key, field_name)
     row = find(session, owner, key, field_name, language, lock=True)
     if row is None:
         row = Translation(owner=owner, owner_key=key, field=field_name, language=language)
