@@ -171,12 +171,14 @@ def children(
     run_dir: Path | None = None,
     endpoints: Path = PROJECT_ROOT / "endpoints.yml",
     replicas: int = 1,
+    cors_origins: tuple[str, ...] = (),
 ) -> list[Child]:
     """The processes of the assistant. Rasa's HTTP API is token-protected and local-only;
-    only the operations service's pages may call it from a browser (CORS). No argv holds a
+    only the operations service's pages and the websites in ``cors_origins`` (the ones that
+    embed the widget, ``BOT_CORS_ORIGINS``) may call it from a browser. No argv holds a
     secret: the token reaches Rasa and the operations service in their environment."""
     bot = str(Path(sys.executable).with_name("bot"))
-    pages = [f"http://{host}:{ops_port}", f"http://localhost:{ops_port}"]
+    pages = [f"http://{host}:{ops_port}", f"http://localhost:{ops_port}", *cors_origins]
     return [
         *servers(
             model,
@@ -316,6 +318,7 @@ def run_all(
         run_dir=settings.run_dir,
         endpoints=endpoints,
         replicas=replicas,
+        cors_origins=settings.cors_origins,
     )
     if replicas > 1:
         for target in (env, without_token):

@@ -108,3 +108,14 @@ def sqlite_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
         scenario.load(session, scenario.read(scenario.DEMO_SCENARIO), clock.now())
     yield store
     store.dispose()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_event_loop_left_running() -> Iterator[None]:
+    """A module must not leave an asyncio loop marked running on the main thread (Playwright's
+    sync API does while it is open): every asyncio test after it would fail at setup."""
+    yield
+    import asyncio
+
+    loop = asyncio._get_running_loop()
+    assert loop is None, f"an event loop is still running after this module: {loop!r}"

@@ -36,6 +36,7 @@ BOT = str(Path(sys.executable).with_name("bot"))
 MODEL = ROOT / "models" / "assistant.tar.gz"
 PINNED = datetime.fromisoformat("2023-11-28T10:00:00-05:00")
 START_TIMEOUT = 300
+EMBEDDING_SITE = "https://www.plan.example.org"
 CLOCK_VARIABLES = ("BOT_NOW", "BOT_TIMEZONE", "BOT_RASA_URL", "BOT_RASA_TOKEN")
 
 pytestmark = pytest.mark.slow
@@ -95,6 +96,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         BOT_DATABASE_URL=database_url,
         BOT_RUN_DIR=str(work / "run"),
         BOT_ACTOR="run-test",
+        BOT_CORS_ORIGINS=EMBEDDING_SITE,
         PYTHONPATH=str(ROOT / "tests" / "netguard"),
         BOT_NETGUARD_LOG=str(work / "netguard.log"),
     )
@@ -229,6 +231,24 @@ def test_bot_ask_asks_the_running_assistant(running: Run) -> None:
     assert view["intent"] == "ask_pharmacy_help"
     print(f"\nbot ask against the running assistant: {elapsed:.2f}s")
     assert elapsed < 10, f"bot ask took {elapsed:.1f}s: it did not use the running assistant"
+
+
+def _allowed_origin(url: str, origin: str) -> str | None:
+    request = urllib.request.Request(
+        url,
+        method="OPTIONS",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers.get("Access-Control-Allow-Origin")
+
+
+def test_a_site_in_bot_cors_origins_may_embed_the_widget(running: Run) -> None:
+    """The widget on the plan's own website posts to Rasa's chat from that site's origin; an
+    origin nobody listed gets no CORS grant."""
+    chat = running.state().rasa_url + "/webhooks/rest/webhook"
+    assert _allowed_origin(chat, EMBEDDING_SITE) == EMBEDDING_SITE
+    assert _allowed_origin(chat, "https://evil.example.com") is None
 
 
 def test_a_second_run_is_refused_while_one_runs(running: Run) -> None:

@@ -117,9 +117,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One Chromium; reports/browser/ is cleared once per run, not by each module."""
+    """One Chromium per module, never per session: Playwright's sync API holds an asyncio
+    loop running on the main thread while it is open, and every asyncio test after it would
+    fail with "another loop is running". reports/browser/ is cleared once per run."""
     global _shots_cleared
     from playwright.sync_api import sync_playwright
 

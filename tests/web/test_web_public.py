@@ -39,7 +39,15 @@ async def test_status_json_shows_public_incidents_and_channels(client: TestClien
     r = await client.get("/status.json")
     assert r.status == 200
     doc = await r.json()
-    assert set(doc) == {"generated_at", "updated_at", "incidents", "channels"}
+    assert set(doc) == {
+        "generated_at",
+        "updated_at",
+        "incidents",
+        "channels",
+        "language",
+        "untranslated",
+    }
+    assert doc["language"] == "en" and doc["untranslated"] is False
     assert doc["generated_at"] == "2023-11-28T15:00:00+00:00"
     [outage] = doc["incidents"]  # the Carelon one has not started at the demo moment
     assert outage["key"] == OUTAGE
