@@ -207,7 +207,11 @@ class SentenceVote(GraphComponent):
     English vote; each language now votes only with what was learned from its own examples.
     """
 
-    WEIGHT = 0.5  # share of the vote given to the sentence vector
+    #: Share of the vote given to the sentence vector, by language. English leans on it
+    #: more: DIET, trained on both languages, blurs English ("what is the pharmacy phone
+    #: number" went to ask_contact); on the development sets 0.65 for English raised
+    #: realistic dev 85.2 -> 88.1 %, while Spanish fell 93.2 -> 85.9 % at 0.65, so it keeps 0.5.
+    WEIGHT = {"en": 0.65, "es": 0.5}
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -288,8 +292,9 @@ class SentenceVote(GraphComponent):
             diet = {r["name"]: r["confidence"] for r in message.get(INTENT_RANKING_KEY) or []}
             lang = language.likelier(message.get(TEXT))
             vote = self.probabilities(_sentence_vector(message), lang)
+            weight = self.WEIGHT.get(lang, self.WEIGHT["en"])
             combined = {
-                name: (1 - self.WEIGHT) * diet.get(name, 0.0) + self.WEIGHT * vote.get(name, 0.0)
+                name: (1 - weight) * diet.get(name, 0.0) + weight * vote.get(name, 0.0)
                 for name in set(diet) | set(vote)
             }
             ranking = [
