@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from actions.base import StoreAction, language_of, shared_store
 from bot import answers, i18n, topics
+from bot import entities as entities_module
 from bot.answers import prior_auth
 from bot.clock import Clock
 from bot.dates import parse_date
@@ -111,8 +112,24 @@ def _words_of_the_request(tracker: Tracker) -> dict[str, Any]:
     return {str(e.get("entity")): e.get("value") for e in reversed(entities)}
 
 
+def _last_answered_case(tracker: Tracker) -> dict[str, Any]:
+    """The case as it stood when the last prior-auth answer was given (the answer clears it)."""
+    values: dict[str, Any] = {}
+    answered: dict[str, Any] = {}
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") in CASE_SLOTS:
+            values[str(event["name"])] = event.get("value")
+        elif event.get("event") == "action" and event.get("name") == "action_prior_auth_answer":
+            answered = {k: v for k, v in values.items() if v is not None}
+    return answered
+
+
 class ActionStartPriorAuth(Action):
-    """Start each request fresh: keep only what this message says (and who the person is)."""
+    """Start each request fresh: keep only what this message says (and who the person is).
+
+    Except a follow-up ("what if it's out of network?") that names no service: it changes
+    only the details it names of the case answered last.
+    """
 
     store_factory = staticmethod(shared_store)
 
@@ -132,6 +149,10 @@ class ActionStartPriorAuth(Action):
             "urgency": entities.get("urgency"),
             "service_date": found.isoformat() if found else None,
         }
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if not mentioned["service_category"] and entities_module.is_follow_up(text):
+            earlier = _last_answered_case(tracker)
+            mentioned = {name: mentioned[name] or earlier.get(name) for name in CASE_SLOTS}
         events = [SlotSet(name, mentioned[name]) for name in CASE_SLOTS]
         if entities.get("audience") in AUDIENCES:
             events.append(SlotSet("audience", entities["audience"]))

@@ -34,6 +34,10 @@ SYNONYMS = (
 DATE = "DATE"
 
 _OFFICE = r"(?:office|clinic|practice|surgery center|hospital|facility|pharmacy|front desk)"
+_OFICINA = (
+    r"(?:[\w'-]+\s+){0,2}?(?:consultorio|cl[ií]nica|oficina|hospital|farmacia|centro|"
+    r"pr[aá]ctica)\b"
+)
 #: How people say who they are when it is not a fixed phrase.
 AUDIENCE_PATTERNS: dict[str, list[str]] = {
     "provider": [
@@ -45,6 +49,15 @@ AUDIENCE_PATTERNS: dict[str, list[str]] = {
         r"\b(?:doctor'?s|doctors|physician'?s|dr'?s)\s+office\b",
         r"\b(?:office manager|front desk|billing office|npi)\b",
         r"\bfor\s+(?:a|our|my)\s+patient\b",
+        # Spanish: "llamo de un consultorio", "somos una clínica", "soy el proveedor".
+        rf"\b(?:llamo|llamamos|hablo|hablamos|escribo|escribimos)\s+(?:de|desde|del)\s+"
+        rf"(?:(?:el|la|un|una|nuestro|nuestra)\s+)?{_OFICINA}",
+        rf"\b(?:somos|soy)\s+(?:de\s+)?(?:el|la|un|una)\s+{_OFICINA}",
+        r"\b(?:soy|somos)\s+(?:el|la|los|un|una)?\s*proveedor(?:a|es)?\b",
+        r"\b(?:nuestro|nuestra|nuestros|nuestras)\s+(?:consultorio|cl[ií]nica|oficina|"
+        r"pr[aá]ctica|paciente|pacientes)\b",
+        r"\b(?:mi|mis|un|una)\s+pacientes?\b",
+        r"\b(?:consultorio|oficina)\s+(?:m[eé]dic[oa]|del?\s+(?:doctor|doctora|m[eé]dico|dr\.?))",
     ],
     "member": [
         r"\b(?:i'?m|i am)\s+(?:a|the)\s+(?:member|subscriber|policyholder|policy holder)\b",
@@ -54,8 +67,25 @@ AUDIENCE_PATTERNS: dict[str, list[str]] = {
         r"grandmother|grandpa|grandfather|partner|spouse)\b",
         r"\bmy\s+(?:mom|mother|dad|father|husband|wife|son|daughter|child|kid|parent|"
         r"spouse)'?s?\s+(?:plan|insurance|coverage|card|prescription|pharmacy|meds)\b",
+        r"\b(?:soy|yo soy)\s+(?:el|la|un|una)?\s*(?:afiliad[oa]|miembro|asegurad[oa]|soci[oa])\b",
+        r"\b(?:llamo|pregunto|escribo)\s+(?:por|para|de parte de)\s+(?:mi|mis)\s+"
+        r"(?:mam[aá]|madre|pap[aá]|padre|esposo|esposa|marido|hij[oa]s?|abuel[oa]|pareja)\b",
     ],
 }
+
+
+#: A message that continues the last question with changed details ("what if it's out of
+#: network?", "¿y si es urgente?") rather than asking a new one.
+FOLLOW_UP = re.compile(
+    r"^[\W_]*(?:(?:ok(?:ay)?|so|but|and|also|y|pero|entonces|bueno|vale)[\s,]+)*"
+    r"(?:what if|what about|how about|if|would it|does it|is it|would that|si|"
+    r"qu[eé] pasa si|qu[eé] tal si|y (?:para|con|en)|tambi[eé]n)\b",
+    re.I,
+)
+
+
+def is_follow_up(text: str) -> bool:
+    return bool(FOLLOW_UP.match((text or "").replace("’", "'")))
 
 
 @dataclass(frozen=True)

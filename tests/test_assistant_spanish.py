@@ -112,6 +112,36 @@ def test_prior_auth_in_spanish_keeps_the_details_given_up_front(assistant: Assis
     assert "¿Cuál es la fecha del servicio?" not in text
 
 
+def test_a_provider_office_in_spanish_gets_the_providers_answer_and_a_follow_up_keeps_it(
+    assistant: Assistant,
+) -> None:
+    sender = "es-pa-office"
+    first = _spanish(
+        assistant.ask_full(
+            "llamo de un consultorio médico, ¿una resonancia magnética dentro de la red para "
+            "el 5 de diciembre necesita autorización previa? no es urgente",
+            sender,
+        )
+    )
+    assert "portal de proveedores de Carelon" in first, first  # the provider's route
+    follow_up = _spanish(assistant.ask_full("¿y si fuera fuera de la red y urgente?", sender))
+    assert "¿Para qué es la autorización previa?" not in follow_up, follow_up
+    assert "Carelon" in follow_up, follow_up
+
+
+def test_a_spanish_surgery_question_is_answered_without_asking_what_it_is_for(
+    assistant: Assistant,
+) -> None:
+    reply = _spanish(
+        assistant.ask_full(
+            "somos una clínica, ¿una cirugía de rodilla dentro de la red el 30 de noviembre "
+            "necesita autorización previa?",
+            "es-pa-surgery",
+        )
+    )
+    assert "¿Para qué es la autorización previa?" not in reply, reply
+
+
 def test_an_emergency_in_spanish_gets_911_in_spanish(assistant: Assistant) -> None:
     reply = _spanish(assistant.ask_full("me duele mucho el pecho y no puedo respirar", "es-911"))
     assert "911" in reply and "emergencia" in reply

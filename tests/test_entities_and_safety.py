@@ -62,6 +62,39 @@ from bot import entities, safety
             "my provider said I need a prior auth for my MRI",
             {"service_category": "advanced_imaging"},
         ),
+        # Who is asking, in Spanish, inside a longer message.
+        (
+            "llamo de un consultorio médico, ¿una resonancia magnética dentro de la red "
+            "necesita autorización previa?",
+            {
+                "audience": "provider",
+                "service_category": "advanced_imaging",
+                "network": "in_network",
+            },
+        ),
+        (
+            "somos una clínica, ¿una cirugía de rodilla dentro de la red el 30 de noviembre "
+            "necesita autorización previa?",
+            {
+                "audience": "provider",
+                "service_category": "other",
+                "network": "in_network",
+                "DATE": "30 de noviembre",
+            },
+        ),
+        ("somos una clínica y tenemos una pregunta sobre un reclamo", {"audience": "provider"}),
+        ("hablo desde la oficina del doctor Ruiz por una autorización", {"audience": "provider"}),
+        ("soy el proveedor y necesito saber si hace falta autorización", {"audience": "provider"}),
+        (
+            "llamo por mi mamá, su farmacia no le surte la receta",
+            {"audience": "member", "service_category": "pharmacy"},
+        ),
+        ("soy afiliada y quiero saber si necesito autorización", {"audience": "member"}),
+        # "mi proveedor" in a member's sentence is not who is asking.
+        (
+            "mi proveedor dice que necesito una autorización para la resonancia",
+            {"service_category": "advanced_imaging"},
+        ),
         ("what's the pharmacy phone number", {"service_category": "pharmacy"}),
         ("call (877) 493-1947", {}),
     ],

@@ -7,9 +7,15 @@ from datetime import date
 
 import pytest
 from helpers import run_action, tracker_for
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.prior_auth import ActionPriorAuthAnswer, ActionStartPriorAuth, ValidatePriorAuthForm
+from actions.prior_auth import (
+    CASE_SLOTS,
+    ActionPriorAuthAnswer,
+    ActionStartPriorAuth,
+    ValidatePriorAuthForm,
+)
 from bot.answers.prior_auth import PriorAuthCase, answer, missing
 from bot.db import Store
 
@@ -177,6 +183,61 @@ def test_start_after_did_you_mean_keeps_the_words_that_were_not_understood(
         "urgency": None,
         "service_date": "2023-11-21",
     }
+
+
+def _after_an_answered_case(intent: str, text: str, entities: list[dict]) -> Tracker:
+    """A conversation whose MRI case (in network, Dec 5) was answered, then ``text``."""
+    tracker = tracker_for(intent, text, entities=entities)
+    answered = [
+        {"event": "slot", "name": "service_category", "value": "advanced_imaging"},
+        {"event": "slot", "name": "network", "value": "in_network"},
+        {"event": "slot", "name": "service_date", "value": "2023-12-05"},
+        {"event": "action", "name": "action_prior_auth_answer"},
+        *({"event": "slot", "name": name, "value": None} for name in CASE_SLOTS),
+    ]
+    tracker.events[0:0] = answered
+    return tracker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok and what if it's out of network and urgent?",
+        "¿y si fuera fuera de la red y urgente?",
+        "and would it need a prior auth if it's out of network and urgent",
+    ],
+)
+def test_a_follow_up_changes_only_the_details_it_names(sqlite_store: Store, text: str) -> None:
+    tracker = _after_an_answered_case(
+        "ask_prior_auth",
+        text,
+        [
+            {"entity": "network", "value": "out_of_network"},
+            {"entity": "urgency", "value": "urgent"},
+        ],
+    )
+    start = ActionStartPriorAuth()
+    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
+    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    assert {e["name"]: e["value"] for e in events} == {
+        "service_category": "advanced_imaging",
+        "network": "out_of_network",
+        "urgency": "urgent",
+        "service_date": "2023-12-05",
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ["I need a prior auth for something urgent", "necesito otra autorización urgente"]
+)
+def test_a_new_request_after_an_answer_starts_fresh(sqlite_store: Store, text: str) -> None:
+    tracker = _after_an_answered_case(
+        "ask_prior_auth", text, [{"entity": "urgency", "value": "urgent"}]
+    )
+    start = ActionStartPriorAuth()
+    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
+    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    assert {e["name"]: e["value"] for e in events}["service_category"] is None
 
 
 def test_form_asks_only_what_is_missing(sqlite_store: Store) -> None:

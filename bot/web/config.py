@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -39,6 +40,11 @@ class WebConfig:
     stale_status_max_age: float = 24 * 3600
     #: Rasa's SQL tracker store, read by /api/stats (None: conversations kept in memory).
     tracker_url: str | None = field(default=None, repr=False)
+    #: The chat's last known routing (bot/snapshot.py), kept current from the store every
+    #: so many seconds, so a change made while nobody chats is there when the action
+    #: server dies. None: not kept by this process.
+    snapshot_path: Path | None = None
+    snapshot_refresh_seconds: float = 15.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebConfig:
@@ -54,4 +60,5 @@ class WebConfig:
             public_rasa_url=settings.public_rasa_url,
             stale_status_max_age=settings.snapshot_max_age_seconds,
             tracker_url=settings.tracker_url,
+            snapshot_path=settings.snapshot_path,
         )
