@@ -97,8 +97,8 @@ class ValidatePriorAuthForm(FormValidationAction):
         return {"urgency": value if value in ("urgent", "not_urgent") else None}
 
 
-def _words_of_the_request(tracker: Tracker) -> dict[str, Any]:
-    """Entities of the message that asked; a "Yes" button's payload points back to it.
+def _words_of_the_request(tracker: Tracker) -> tuple[str, dict[str, Any]]:
+    """Text and entities of the message that asked; a "Yes" button's payload points back to it.
 
     After "Did you mean: prior authorization?" the request arrives as ``/ask_prior_auth``
     with no words of its own: the details are in the message that was not understood.
@@ -109,7 +109,8 @@ def _words_of_the_request(tracker: Tracker) -> dict[str, Any]:
     if str(latest.get("text") or "").startswith("/") and len(users) > 1:
         chosen = users[-2]
     entities = (chosen.get("parse_data") or {}).get("entities") or []
-    return {str(e.get("entity")): e.get("value") for e in reversed(entities)}
+    found = {str(e.get("entity")): e.get("value") for e in reversed(entities)}
+    return str(chosen.get("text") or ""), found
 
 
 def _last_answered_case(tracker: Tracker) -> dict[str, Any]:
@@ -139,7 +140,7 @@ class ActionStartPriorAuth(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        entities = _words_of_the_request(tracker)
+        text, entities = _words_of_the_request(tracker)
         raw_date = entities.get("DATE")
         # Read "tomorrow" now, against the store's clock, so the form sees a real date.
         found = parse_date(str(raw_date), self.store_factory().clock.today()) if raw_date else None
@@ -149,7 +150,6 @@ class ActionStartPriorAuth(Action):
             "urgency": entities.get("urgency"),
             "service_date": found.isoformat() if found else None,
         }
-        text = str((tracker.latest_message or {}).get("text") or "")
         if not mentioned["service_category"] and entities_module.is_follow_up(text):
             earlier = _last_answered_case(tracker)
             mentioned = {name: mentioned[name] or earlier.get(name) for name in CASE_SLOTS}

@@ -227,6 +227,23 @@ def test_a_follow_up_changes_only_the_details_it_names(sqlite_store: Store, text
     }
 
 
+def test_a_follow_up_confirmed_with_yes_after_did_you_mean_keeps_the_case(
+    sqlite_store: Store,
+) -> None:
+    tracker = _after_an_answered_case("ask_prior_auth", "/ask_prior_auth", [])
+    unsure = {
+        "text": "¿y si fuera fuera de la red?",
+        "intent": {"name": "nlu_fallback"},
+        "entities": [{"entity": "network", "value": "out_of_network"}],
+    }
+    tracker.events.insert(-1, {"event": "user", "text": unsure["text"], "parse_data": unsure})
+    start = ActionStartPriorAuth()
+    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
+    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    assert {e["name"]: e["value"] for e in events}["service_category"] == "advanced_imaging"
+    assert {e["name"]: e["value"] for e in events}["network"] == "out_of_network"
+
+
 @pytest.mark.parametrize(
     "text", ["I need a prior auth for something urgent", "necesito otra autorización urgente"]
 )
