@@ -149,9 +149,7 @@ def test_start_keeps_only_what_this_message_says(sqlite_store: Store) -> None:
             {"entity": "DATE", "value": "dec 5"},
         ],
     )
-    start = ActionStartPriorAuth()
-    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
-    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    _, events = run_action(ActionStartPriorAuth(), sqlite_store, tracker)
     assert {e["name"]: e["value"] for e in events} == {
         "service_category": "advanced_imaging",
         "network": None,
@@ -174,9 +172,7 @@ def test_start_after_did_you_mean_keeps_the_words_that_were_not_understood(
     }
     tracker = tracker_for("ask_prior_auth", "/ask_prior_auth")
     tracker.events.insert(0, {"event": "user", "text": first["text"], "parse_data": first})
-    start = ActionStartPriorAuth()
-    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
-    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    _, events = run_action(ActionStartPriorAuth(), sqlite_store, tracker)
     assert {e["name"]: e["value"] for e in events} == {
         "service_category": "other",
         "network": "in_network",
@@ -216,9 +212,7 @@ def test_a_follow_up_changes_only_the_details_it_names(sqlite_store: Store, text
             {"entity": "urgency", "value": "urgent"},
         ],
     )
-    start = ActionStartPriorAuth()
-    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
-    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    _, events = run_action(ActionStartPriorAuth(), sqlite_store, tracker)
     assert {e["name"]: e["value"] for e in events} == {
         "service_category": "advanced_imaging",
         "network": "out_of_network",
@@ -237,9 +231,7 @@ def test_a_follow_up_confirmed_with_yes_after_did_you_mean_keeps_the_case(
         "entities": [{"entity": "network", "value": "out_of_network"}],
     }
     tracker.events.insert(-1, {"event": "user", "text": unsure["text"], "parse_data": unsure})
-    start = ActionStartPriorAuth()
-    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
-    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    _, events = run_action(ActionStartPriorAuth(), sqlite_store, tracker)
     assert {e["name"]: e["value"] for e in events}["service_category"] == "advanced_imaging"
     assert {e["name"]: e["value"] for e in events}["network"] == "out_of_network"
 
@@ -251,9 +243,7 @@ def test_a_new_request_after_an_answer_starts_fresh(sqlite_store: Store, text: s
     tracker = _after_an_answered_case(
         "ask_prior_auth", text, [{"entity": "urgency", "value": "urgent"}]
     )
-    start = ActionStartPriorAuth()
-    start.store_factory = lambda: sqlite_store  # type: ignore[method-assign]
-    events = asyncio.run(start.run(CollectingDispatcher(), tracker, {}))
+    _, events = run_action(ActionStartPriorAuth(), sqlite_store, tracker)
     assert {e["name"]: e["value"] for e in events}["service_category"] is None
 
 
